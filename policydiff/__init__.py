@@ -1,0 +1,1 @@
+"""policydiff: track how policy texts change between versions."""

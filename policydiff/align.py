@@ -1,0 +1,544 @@
+"""Align the clauses of two versions by content, not position.
+
+Passes, cheap certain decisions first and judgement last (each link records its pass):
+
+1. ``exact``: identical matching keys.
+2. candidates: character bigrams weighted by TF-IDF, looked up through an inverted index, so
+   boilerplate shared by many clauses (责令改正，处…罚款) weighs little and no clause is
+   compared with every other.
+3. ``backbone``: a maximum-weight order-preserving chain over the candidates links the
+   clauses that kept their relative order; among near-identical candidates the one with the
+   nearer heading and position wins.
+4. ``move``: strong links off the backbone.
+5. ``split`` / ``merge``: a clause whose content is covered in part by other clauses (a third
+   or more, or a verbatim sentence) joins them in one link.
+6. what is left is added or deleted.
+
+Then sentences are aligned inside each link, and a sentence that moved to another clause is
+found through a sentence index over the whole new version.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from .model import Alignment, Clause, ClauseTree, Link, SentenceLink
+
+Vector = dict[str, float]
+
+
+@dataclass(frozen=True)
+class AlignOptions:
+    """Thresholds of the aligner (similarities are cosines of TF-IDF bigram vectors)."""
+
+    backbone: float = 0.2
+    move: float = 0.2
+    candidates: int = 8
+    partial_share: float = 0.5
+    partial_other: float = 0.2
+    verbatim_chars: int = 14
+    sentence: float = 0.5
+    power: float = 2.0
+    attach: float = 0.3
+
+
+DEFAULT_OPTIONS = AlignOptions()
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def align(old: ClauseTree, new: ClauseTree, options: AlignOptions = DEFAULT_OPTIONS) -> Alignment:
+    """Link every clause of ``old`` to the clause(s) of ``new`` that carry its content."""
+    index = _Index(old.clauses, new.clauses)
+    pairs = _candidates(index, options)
+    matched = _exact_and_backbone(old.clauses, new.clauses, pairs, options)
+    backbone = dict(matched)
+    _link_moves(matched, pairs, options)
+    edges = _partial_edges(index, pairs, matched, options)
+    edges |= _attach_leftovers(pairs, matched, edges, options)
+    links = _build_links(index, matched, backbone, edges)
+    links = [_with_sentences(link, old, new) for link in links]
+    links = _find_moved_sentences(links, old, new)
+    return Alignment(old=old, new=new, links=tuple(_in_reading_order(links, old, new)))
+
+
+# ---------------------------------------------------------------------------- vectors
+
+
+def _features(key: str) -> Counter:
+    """Character bigrams of a key, punctuation left out (unigrams for one-character keys)."""
+    chars = _NON_WORD.sub("", key)
+    if len(chars) < 2:
+        return Counter(chars)
+    return Counter(chars[i : i + 2] for i in range(len(chars) - 1))
+
+
+class _Index:
+    """TF-IDF vectors of both versions' clauses and an inverted index of the new ones."""
+
+    def __init__(self, old: tuple[Clause, ...], new: tuple[Clause, ...]):
+        self.old, self.new = old, new
+        old_features = [_features(c.key) for c in old]
+        new_features = [_features(c.key) for c in new]
+        df: Counter = Counter()
+        for counts in old_features + new_features:
+            df.update(counts.keys())
+        total = len(old) + len(new)
+        self.idf = {f: math.log((total + 1) / (n + 0.5)) for f, n in df.items()}
+        self.old_vectors = [self._vector(c) for c in old_features]
+        self.new_vectors = [self._vector(c) for c in new_features]
+        self.common = max(20, total // 20)
+        self.df = df
+        self.old_grams = [_grams(c.key) for c in old]
+        self.new_grams = [_grams(c.key) for c in new]
+        gram_df: Counter = Counter()
+        for grams in self.old_grams + self.new_grams:
+            gram_df.update(grams)
+        # A 4-gram found in many clauses is boilerplate (依照本法规定, 责令改正): leave it out.
+        boilerplate = {g for g, n in gram_df.items() if n > max(4, total // 40)}
+        self.old_grams = [g - boilerplate for g in self.old_grams]
+        self.new_grams = [g - boilerplate for g in self.new_grams]
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for j, vector in enumerate(self.new_vectors):
+            for feature, weight in vector.items():
+                self.postings[feature].append((j, weight))
+
+    def _vector(self, counts: Counter) -> Vector:
+        vector = {f: (1 + math.log(n)) * self.idf[f] for f, n in counts.items()}
+        norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+        return {f: w / norm for f, w in vector.items()}
+
+    def nearest(self, i: int, k: int) -> list[tuple[int, float]]:
+        """The ``k`` new clauses most similar to old clause ``i`` (cosine, exact)."""
+        vector = self.old_vectors[i]
+        scores: dict[int, float] = defaultdict(float)
+        for feature, weight in vector.items():
+            if self.df[feature] > self.common:
+                continue  # too common to find candidates by; still counted in the cosine
+            for j, other in self.postings.get(feature, ()):
+                scores[j] += weight * other
+        best = sorted(scores, key=scores.__getitem__, reverse=True)[: k * 2]
+        exact = [(j, cosine(vector, self.new_vectors[j])) for j in best]
+        return sorted(exact, key=lambda p: -p[1])[:k]
+
+
+def _grams(key: str, n: int = 4) -> frozenset[str]:
+    chars = _NON_WORD.sub("", key)
+    return frozenset(chars[i : i + n] for i in range(len(chars) - n + 1))
+
+
+def containment(part: frozenset[str], whole: frozenset[str]) -> float:
+    """The share of ``part``'s distinctive 4-grams that also occur in ``whole``."""
+    return len(part & whole) / len(part) if part else 0.0
+
+
+def cosine(a: Vector, b: Vector) -> float:
+    """Cosine of two L2-normalised sparse vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return min(1.0, sum(w * b.get(f, 0.0) for f, w in a.items()))
+
+
+def coverage(part: Vector, whole: Vector) -> float:
+    """The share of ``part``'s weight whose features also occur in ``whole``."""
+    total = sum(w * w for w in part.values())
+    if not total:
+        return 0.0
+    return sum(w * w for f, w in part.items() if f in whole) / total
+
+
+def _candidates(index: _Index, options: AlignOptions) -> dict[tuple[int, int], float]:
+    """Candidate pairs (old i, new j) → cosine, from both directions' nearest neighbours."""
+    pairs: dict[tuple[int, int], float] = {}
+    for i in range(len(index.old)):
+        for j, score in index.nearest(i, options.candidates):
+            if score > 0.05:
+                pairs[(i, j)] = score
+    # The reverse direction: new clauses whose best old match the forward pass missed.
+    reverse = _Index(index.new, index.old)
+    for j in range(len(index.new)):
+        for i, score in reverse.nearest(j, options.candidates):
+            if score > 0.05:
+                pairs.setdefault((i, j), score)
+    return pairs
+
+
+# ---------------------------------------------------------------------------- 1:1 links
+
+
+def _exact_and_backbone(
+    old: tuple[Clause, ...],
+    new: tuple[Clause, ...],
+    pairs: dict[tuple[int, int], float],
+    options: AlignOptions,
+) -> dict[int, tuple[int, str]]:
+    """Link clauses that kept their relative order: a max-weight increasing chain."""
+    scored = []
+    for (i, j), score in pairs.items():
+        if score < options.backbone:
+            continue
+        nearness = 1 - abs(i / max(len(old), 1) - j / max(len(new), 1))
+        same_section = old[i].path[-1:] == new[j].path[-1:]
+        weight = score**options.power + 0.02 * nearness + 0.01 * same_section
+        scored.append((i, j, weight))
+    chain = _heaviest_chain(scored, len(new))
+    return {i: (j, "exact" if old[i].key == new[j].key else "backbone") for i, j in chain}
+
+
+def _heaviest_chain(pairs: list[tuple[int, int, float]], width: int) -> list[tuple[int, int]]:
+    """The set of pairs, strictly increasing in both coordinates, of greatest total weight.
+
+    A weighted longest-increasing-subsequence over a Fenwick tree of prefix maxima:
+    O(P log N) for P candidate pairs.
+    """
+    tree = [(0.0, -1)] * (width + 1)
+
+    def query(j: int) -> tuple[float, int]:  # best chain ending at new index < j
+        best = (0.0, -1)
+        while j > 0:
+            best = max(best, tree[j])
+            j -= j & -j
+        return best
+
+    def update(j: int, value: tuple[float, int]) -> None:
+        j += 1
+        while j <= width:
+            tree[j] = max(tree[j], value)
+            j += j & -j
+
+    pairs = sorted(pairs)
+    totals: list[float] = []
+    previous: list[int] = []
+    start = 0
+    while start < len(pairs):
+        end = start
+        while end < len(pairs) and pairs[end][0] == pairs[start][0]:
+            end += 1
+        group = range(start, end)
+        for n in group:  # same old clause: no pair may extend another of its own group
+            best, before = query(pairs[n][1])
+            totals.append(best + pairs[n][2])
+            previous.append(before)
+        for n in group:
+            update(pairs[n][1], (totals[n], n))
+        start = end
+    if not totals:
+        return []
+    n = max(range(len(totals)), key=totals.__getitem__)
+    chain = []
+    while n != -1:
+        chain.append(pairs[n][:2])
+        n = previous[n]
+    return chain[::-1]
+
+
+def _link_moves(
+    matched: dict[int, tuple[int, str]],
+    pairs: dict[tuple[int, int], float],
+    options: AlignOptions,
+) -> None:
+    """Add strong links between clauses the backbone left unlinked, strongest first."""
+    taken = {j for j, _ in matched.values()}
+    for (i, j), score in sorted(pairs.items(), key=lambda p: -p[1]):
+        if score < options.move:
+            break
+        if i not in matched and j not in taken:
+            matched[i] = (j, "move")
+            taken.add(j)
+
+
+# ---------------------------------------------------------------------------- splits, merges
+
+
+def _partial_edges(
+    index: _Index,
+    pairs: dict[tuple[int, int], float],
+    matched: dict[int, tuple[int, str]],
+    options: AlignOptions,
+) -> set[tuple[int, int]]:
+    """Pairs where part of one clause's content lives on in the other.
+
+    An edge needs most of one side found in the other and a fair share the other way, or a
+    verbatim sentence of real length; boilerplate weighs little and does not qualify.
+    """
+    linked = {(i, j) for i, (j, _) in matched.items()}
+    old_explained = {i for i, j in linked if _explains(index.old_grams[i], index.new_grams[j])}
+    new_explained = {j for i, j in linked if _explains(index.new_grams[j], index.old_grams[i])}
+    edges = set()
+    for (i, j), score in pairs.items():
+        if (i, j) in linked or i in old_explained or j in new_explained:
+            continue
+        old_grams, new_grams = index.old_grams[i], index.new_grams[j]
+        old_share = containment(old_grams, new_grams)
+        new_share = containment(new_grams, old_grams)
+        share_ok = (
+            max(old_share, new_share) >= options.partial_share
+            and min(old_share, new_share) >= options.partial_other
+        )
+        if share_ok or _shares_sentence(index.old[i], index.new[j], options):
+            edges.add((i, j))
+    return edges
+
+
+def _attach_leftovers(
+    pairs: dict[tuple[int, int], float],
+    matched: dict[int, tuple[int, str]],
+    edges: set[tuple[int, int]],
+    options: AlignOptions,
+) -> set[tuple[int, int]]:
+    """Attach a clause still unlinked to its most similar clause on the other side, when that
+    one is linked already: the part of a split (or merge) that was rewritten on the way."""
+    linked_old = set(matched) | {i for i, _ in edges}
+    linked_new = {j for j, _ in matched.values()} | {j for _, j in edges}
+    best_old: dict[int, tuple[float, int]] = {}
+    best_new: dict[int, tuple[float, int]] = {}
+    for (i, j), score in pairs.items():
+        if j not in linked_new and i in linked_old:
+            best_old[j] = max(best_old.get(j, (0.0, -1)), (score, i))
+        if i not in linked_old and j in linked_new:
+            best_new[i] = max(best_new.get(i, (0.0, -1)), (score, j))
+    attached = {(i, j) for j, (score, i) in best_old.items() if score >= options.attach}
+    attached |= {(i, j) for i, (score, j) in best_new.items() if score >= options.attach}
+    return attached
+
+
+def _explains(part: frozenset[str], whole: frozenset[str]) -> bool:
+    """Whether a 1:1 partner already carries (nearly) all of a clause's distinctive content."""
+    return containment(part, whole) >= 0.85 if part else True
+
+
+def _shares_sentence(old: Clause, new: Clause, options: AlignOptions) -> bool:
+    """Whether a sentence of real length stands verbatim (after normalising) in the other."""
+    for sentence in old.sentences:
+        if len(sentence.key) >= options.verbatim_chars and sentence.key.strip("。；;") in new.key:
+            return True
+    for sentence in new.sentences:
+        if len(sentence.key) >= options.verbatim_chars and sentence.key.strip("。；;") in old.key:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------- links
+
+
+def _build_links(
+    index: _Index,
+    matched: dict[int, tuple[int, str]],
+    backbone: dict[int, tuple[int, str]],
+    edges: set[tuple[int, int]],
+) -> list[Link]:
+    """Group linked clauses into components and type each component."""
+    old, new = index.old, index.new
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(node):
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    all_edges = {(i, j) for i, (j, _) in matched.items()} | edges
+    for i, j in all_edges:
+        parent[find(("old", i))] = find(("new", j))
+    groups: dict = defaultdict(lambda: ([], [], []))
+    for i, j in all_edges:
+        olds, news, group_edges = groups[find(("old", i))]
+        olds.append(i)
+        news.append(j)
+        group_edges.append((i, j))
+    section_map = _section_majority(old, new, matched)
+    links = []
+    for olds, news, group_edges in groups.values():
+        olds, news = sorted(set(olds)), sorted(set(news))
+        links.append(
+            _typed_link(index, olds, news, group_edges, matched, backbone, section_map)
+        )
+    linked_old = {i for i, _ in all_edges}
+    linked_new = {j for _, j in all_edges}
+    links += [
+        Link("deleted", (old[i].id,), (), 0.0, "residual", pairs=((old[i].id, None),))
+        for i in range(len(old))
+        if i not in linked_old
+    ]
+    links += [
+        Link("added", (), (new[j].id,), 0.0, "residual", pairs=((None, new[j].id),))
+        for j in range(len(new))
+        if j not in linked_new
+    ]
+    return links
+
+
+def _typed_link(index, olds, news, group_edges, matched, backbone, section_map) -> Link:
+    old, new = index.old, index.new
+    pairs = tuple(sorted((old[i].id, new[j].id) for i, j in group_edges))
+    old_ids = tuple(old[i].id for i in olds)
+    new_ids = tuple(new[j].id for j in news)
+    if len(olds) == 1 and len(news) == 1:
+        i, j = olds[0], news[0]
+        method = matched[i][1] if i in matched and matched[i][0] == j else "partial"
+        similarity = cosine(index.old_vectors[i], index.new_vectors[j])
+        if old[i].key == new[j].key:
+            similarity = 1.0
+        moved = backbone.get(i, (None,))[0] != j or section_map.get(_section(old[i])) not in (None, _section(new[j]))
+        if moved:
+            kind = "moved"
+        else:
+            kind = "unchanged" if old[i].key == new[j].key else "modified"
+        return Link(kind, old_ids, new_ids, round(similarity, 4), method, pairs=pairs)
+    kind, method = ("split", "split") if len(news) >= len(olds) else ("merged", "merge")
+    similarity = cosine(
+        _sum_vectors(index.old_vectors[i] for i in olds),
+        _sum_vectors(index.new_vectors[j] for j in news),
+    )
+    return Link(kind, old_ids, new_ids, round(similarity, 4), method, pairs=pairs)
+
+
+def _sum_vectors(vectors) -> Vector:
+    total: dict[str, float] = defaultdict(float)
+    for vector in vectors:
+        for feature, weight in vector.items():
+            total[feature] += weight
+    norm = math.sqrt(sum(w * w for w in total.values())) or 1.0
+    return {f: w / norm for f, w in total.items()}
+
+
+def _section(clause: Clause) -> str:
+    """The title of the clause's nearest heading, numbering left out."""
+    if not clause.path:
+        return ""
+    return re.sub(r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*", "", clause.path[-1]).replace(" ", "")
+
+
+def _section_majority(old, new, matched) -> dict[str, str]:
+    """Where most of each old section's linked clauses went: a clause that went elsewhere
+    changed section, even when the whole section was renamed or renumbered."""
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for i, (j, _) in matched.items():
+        votes[_section(old[i])][_section(new[j])] += 1
+    return {section: counts.most_common(1)[0][0] for section, counts in votes.items()}
+
+
+def _in_reading_order(links: list[Link], old: ClauseTree, new: ClauseTree) -> list[Link]:
+    """Links in the new version's order, deleted clauses where they stood in the old one."""
+    new_pos = {c.id: c.ordinal for c in new.clauses}
+    old_pos = {c.id: c.ordinal for c in old.clauses}
+    linked_new_of_old: dict[int, float] = {}
+    for link in links:
+        if link.new:
+            for cid in link.old:
+                linked_new_of_old[old_pos[cid]] = min(new_pos[n] for n in link.new)
+
+    def place(link: Link) -> tuple[float, float]:
+        if link.new:
+            return (min(new_pos[n] for n in link.new), 0)
+        position = old_pos[link.old[0]]
+        before = [p for o, p in linked_new_of_old.items() if o < position]
+        return (max(before) + 0.5 if before else -0.5, position)
+
+    return sorted(links, key=place)
+
+
+# ---------------------------------------------------------------------------- sentences
+
+
+def _with_sentences(link: Link, old: ClauseTree, new: ClauseTree) -> Link:
+    old_sentences = [(cid, s) for cid in link.old for s in old.clause(cid).sentences]
+    new_sentences = [(cid, s) for cid in link.new for s in new.clause(cid).sentences]
+    sentence_links = align_sentences(old_sentences, new_sentences)
+    return Link(
+        link.type,
+        link.old,
+        link.new,
+        link.similarity,
+        link.method,
+        tuple(sentence_links),
+        link.pairs,
+    )
+
+
+def align_sentences(old_sentences: list, new_sentences: list, threshold: float = 0.5) -> list:
+    """Align two lists of ``(clause_id, Sentence)``: identical first, then most similar."""
+    links: list[SentenceLink] = []
+    used_old: set[int] = set()
+    used_new: set[int] = set()
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for n, (_, sentence) in enumerate(new_sentences):
+        by_key[sentence.key].append(n)
+    for o, (_, sentence) in enumerate(old_sentences):
+        for n in by_key.get(sentence.key, ()):
+            if n not in used_new:
+                used_old.add(o)
+                used_new.add(n)
+                links.append(_sentence_link("unchanged", old_sentences[o], new_sentences[n], 1.0))
+                break
+    scored = []
+    for o, (_, a) in enumerate(old_sentences):
+        if o in used_old:
+            continue
+        fa = _features(a.key)
+        for n, (_, b) in enumerate(new_sentences):
+            if n not in used_new:
+                scored.append((_dice(fa, _features(b.key)), o, n))
+    for score, o, n in sorted(scored, reverse=True):
+        if score < threshold:
+            break
+        if o not in used_old and n not in used_new:
+            used_old.add(o)
+            used_new.add(n)
+            links.append(_sentence_link("modified", old_sentences[o], new_sentences[n], score))
+    links += [
+        SentenceLink("deleted", ((cid, s.index),), (), 0.0)
+        for o, (cid, s) in enumerate(old_sentences)
+        if o not in used_old
+    ]
+    links += [
+        SentenceLink("added", (), ((cid, s.index),), 0.0)
+        for n, (cid, s) in enumerate(new_sentences)
+        if n not in used_new
+    ]
+    return links
+
+
+def _sentence_link(kind, old_entry, new_entry, score) -> SentenceLink:
+    (old_id, a), (new_id, b) = old_entry, new_entry
+    return SentenceLink(kind, ((old_id, a.index),), ((new_id, b.index),), round(score, 4))
+
+
+def _dice(a: Counter, b: Counter) -> float:
+    total = sum(a.values()) + sum(b.values())
+    return 2 * sum((a & b).values()) / total if total else 1.0
+
+
+def _find_moved_sentences(links: list[Link], old: ClauseTree, new: ClauseTree) -> list[Link]:
+    """Re-type a deleted sentence as moved when it stands, identical, in another new clause."""
+    index: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for clause in new.clauses:
+        for sentence in clause.sentences:
+            if len(sentence.key) >= 8:
+                index[sentence.key].append((clause.id, sentence.index))
+    result = []
+    for link in links:
+        sentence_links = []
+        for s in link.sentences:
+            if s.type == "deleted":
+                cid, idx = s.old[0]
+                key = old.clause(cid).sentences[idx].key
+                targets = [t for t in index.get(key, ()) if t[0] not in link.new]
+                if targets:
+                    s = SentenceLink("moved", s.old, (targets[0],), 1.0)
+            sentence_links.append(s)
+        result.append(
+            Link(
+                link.type,
+                link.old,
+                link.new,
+                link.similarity,
+                link.method,
+                tuple(sentence_links),
+                link.pairs,
+            )
+        )
+    return result
