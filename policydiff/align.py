@@ -24,6 +24,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .model import Alignment, Clause, ClauseTree, Link, SentenceLink
 
@@ -43,9 +44,39 @@ class AlignOptions:
     sentence: float = 0.5
     power: float = 2.0
     attach: float = 0.3
+    strong_move: float = 0.45
+    move_shared: float = 0.15
 
 
 DEFAULT_OPTIONS = AlignOptions()
+
+#: Formulae that Chinese laws and plans repeat from article to article. Their bigrams weigh
+#: little even in a short text, where IDF alone cannot tell them from content.
+BOILERPLATE = (
+    "违反本法规定",
+    "依照本法规定",
+    "由县级以上人民政府有关主管部门责令改正",
+    "责令停产停业",
+    "没收违法所得",
+    "处以上以下罚款",
+    "由有关主管部门责令改正",
+    "处#元以上#元以下罚款",
+    "处#万元以上#万元以下罚款",
+    "并处#倍以上#倍以下罚款",
+    "情节严重的",
+    "吊销许可证",
+    "构成犯罪的依法追究刑事责任",
+    "对直接负责的主管人员和其他直接责任人员依法给予处分",
+    "有下列情形之一的",
+    "有下列行为之一的",
+    "国务院有关部门",
+    "县级以上地方人民政府",
+    "按照职责分工",
+    "加强",
+    "建立健全",
+    "进一步",
+)
+BOILERPLATE_WEIGHT = 0.25
 _NON_WORD = re.compile(r"[\W_]+")
 
 
@@ -55,11 +86,12 @@ def align(old: ClauseTree, new: ClauseTree, options: AlignOptions = DEFAULT_OPTI
     pairs = _candidates(index, options)
     matched = _exact_and_backbone(old.clauses, new.clauses, pairs, options)
     backbone = dict(matched)
-    _link_moves(matched, pairs, options)
+    _link_moves(index, matched, pairs, options)
     edges = _partial_edges(index, pairs, matched, options)
     edges |= _attach_leftovers(pairs, matched, edges, options)
     links = _build_links(index, matched, backbone, edges)
-    links = [_with_sentences(link, old, new) for link in links]
+    primary = {(index.old[i].id, index.new[j].id) for i, (j, _) in matched.items()}
+    links = [_with_sentences(link, old, new, primary) for link in links]
     links = _find_moved_sentences(links, old, new)
     return Alignment(old=old, new=new, links=tuple(_in_reading_order(links, old, new)))
 
@@ -75,6 +107,10 @@ def _features(key: str) -> Counter:
     return Counter(chars[i : i + 2] for i in range(len(chars) - 1))
 
 
+def _boilerplate_features() -> set[str]:
+    return {f for phrase in BOILERPLATE for f in _features(phrase)}
+
+
 class _Index:
     """TF-IDF vectors of both versions' clauses and an inverted index of the new ones."""
 
@@ -87,6 +123,8 @@ class _Index:
             df.update(counts.keys())
         total = len(old) + len(new)
         self.idf = {f: math.log((total + 1) / (n + 0.5)) for f, n in df.items()}
+        for feature in _boilerplate_features().intersection(self.idf):
+            self.idf[feature] *= BOILERPLATE_WEIGHT
         self.old_vectors = [self._vector(c) for c in old_features]
         self.new_vectors = [self._vector(c) for c in new_features]
         self.common = max(20, total // 20)
@@ -124,9 +162,24 @@ class _Index:
         return sorted(exact, key=lambda p: -p[1])[:k]
 
 
+_NUMERALS = re.compile(r"[零〇一二三四五六七八九十百千万亿两\d.]+")
+
+
 def _grams(key: str, n: int = 4) -> frozenset[str]:
-    chars = _NON_WORD.sub("", key)
-    return frozenset(chars[i : i + n] for i in range(len(chars) - n + 1))
+    """Character 4-grams, numbers read as one placeholder (an amount is no evidence that two
+    clauses are the same provision: fines and deadlines change between versions)."""
+    chars = _NUMERALS.sub("#", _NON_WORD.sub("", key))
+    return frozenset(
+        piece[i : i + n]
+        for piece in _boilerplate_pattern().split(chars)
+        for i in range(len(piece) - n + 1)
+    )
+
+
+@lru_cache(maxsize=1)
+def _boilerplate_pattern() -> re.Pattern[str]:
+    phrases = sorted((_NUMERALS.sub("#", p) for p in BOILERPLATE), key=len, reverse=True)
+    return re.compile("|".join(re.escape(p) for p in phrases))
 
 
 def containment(part: frozenset[str], whole: frozenset[str]) -> float:
@@ -235,16 +288,26 @@ def _heaviest_chain(pairs: list[tuple[int, int, float]], width: int) -> list[tup
 
 
 def _link_moves(
+    index: _Index,
     matched: dict[int, tuple[int, str]],
     pairs: dict[tuple[int, int], float],
     options: AlignOptions,
 ) -> None:
-    """Add strong links between clauses the backbone left unlinked, strongest first."""
+    """Add strong links between clauses the backbone left unlinked, strongest first.
+
+    Off the backbone there is no order to vouch for a link, so a weak one must also share
+    distinctive wording (4-grams that are not boilerplate)."""
     taken = {j for j, _ in matched.values()}
     for (i, j), score in sorted(pairs.items(), key=lambda p: -p[1]):
         if score < options.move:
             break
-        if i not in matched and j not in taken:
+        if i in matched or j in taken:
+            continue
+        shared = max(
+            containment(index.old_grams[i], index.new_grams[j]),
+            containment(index.new_grams[j], index.old_grams[i]),
+        )
+        if score >= options.strong_move or shared >= options.move_shared:
             matched[i] = (j, "move")
             taken.add(j)
 
@@ -444,10 +507,18 @@ def _in_reading_order(links: list[Link], old: ClauseTree, new: ClauseTree) -> li
 # ---------------------------------------------------------------------------- sentences
 
 
-def _with_sentences(link: Link, old: ClauseTree, new: ClauseTree) -> Link:
+def _with_sentences(link: Link, old: ClauseTree, new: ClauseTree, primary: set) -> Link:
+    """Align the sentences inside a link. In a split or merge, a sentence that went from a
+    clause to another than the clause's main counterpart is typed moved."""
     old_sentences = [(cid, s) for cid in link.old for s in old.clause(cid).sentences]
     new_sentences = [(cid, s) for cid in link.new for s in new.clause(cid).sentences]
-    sentence_links = align_sentences(old_sentences, new_sentences)
+    sentence_links = []
+    for s in align_sentences(old_sentences, new_sentences):
+        crossed = s.old and s.new and (s.old[0][0], s.new[0][0]) not in primary
+        if crossed and len(link.old) + len(link.new) > 2:
+            s = SentenceLink("moved", s.old, s.new, s.similarity)
+        sentence_links.append(s)
+    sentence_links.sort(key=_sentence_position)
     return Link(
         link.type,
         link.old,
@@ -457,6 +528,12 @@ def _with_sentences(link: Link, old: ClauseTree, new: ClauseTree) -> Link:
         tuple(sentence_links),
         link.pairs,
     )
+
+
+def _sentence_position(link: SentenceLink) -> tuple:
+    new = link.new[0] if link.new else ("", -1)
+    old = link.old[0] if link.old else ("", -1)
+    return (not link.new, new, old)
 
 
 def align_sentences(old_sentences: list, new_sentences: list, threshold: float = 0.5) -> list:

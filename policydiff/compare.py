@@ -3,10 +3,11 @@ the CLI and the database share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from .align import align
-from .corpus import read_version
+from .corpus import DEFAULT_CORPUS, load_corpus, load_document, read_version
 from .diff import diff_clauses
 from .errors import UnknownVersionError
 from .model import (
@@ -19,6 +20,7 @@ from .model import (
 )
 from .lineage import lineages
 from .segment import segment
+from .store import write_database
 
 Progress = Callable[[str], None]
 
@@ -124,3 +126,22 @@ def document_history(document: Document, progress: Progress | None = None) -> Do
         comparisons=tuple(comparisons),
         lineages=lineages(trees, comparisons),
     )
+
+
+def build(
+    db_path: str | Path,
+    corpus: str | Path = DEFAULT_CORPUS,
+    documents: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Compare every document of a corpus and write the database at ``db_path``.
+
+    Everything is read, checked and compared before the database is touched, and the new
+    database replaces the old one only when complete: a broken corpus leaves it as it was.
+    """
+    loaded = load_corpus(corpus)
+    chosen = loaded.documents
+    if documents:
+        chosen = tuple(load_document(name, corpus) for name in documents)
+    histories = [document_history(document, progress) for document in chosen]
+    return write_database(db_path, histories, progress=progress)

@@ -1,0 +1,709 @@
+"""Read and write the corpus: ``versions/<document>/`` folders of texts and manifests.
+
+A document folder holds one UTF-8 text file per present version and, usually, a
+``manifest.toml`` that lists its versions in order with their metadata (see DESIGN.md).
+A folder without a manifest is read as it is: its ``.txt`` files are its versions, in
+file-name order. Every error is one of :mod:`policydiff.errors`, with a one-line message
+that names the file or version and says what to do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomli_w
+
+from .errors import (
+    ChecksumError,
+    InputError,
+    ManifestError,
+    PolicydiffError,
+    UnknownDocumentError,
+    UnknownVersionError,
+)
+from .model import VERSION_STATUSES, Corpus, Document, Version, VersionInfo
+
+DEFAULT_CORPUS = Path("versions")
+MANIFEST_NAME = "manifest.toml"
+
+#: Keys a manifest may hold at the top level, and in each ``[[versions]]`` entry.
+DOCUMENT_KEYS: tuple[str, ...] = (
+    "title",
+    "issuer",
+    "description",
+    "language",
+    "source",
+    "versions",
+)
+VERSION_KEYS: tuple[str, ...] = tuple(VersionInfo.__dataclass_fields__)
+
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+SEVERITIES: tuple[str, ...] = ("error", "warning")
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing ``check`` found wrong with a document or one of its versions.
+
+    :param label: the version at fault, or ``None`` for the document as a whole.
+    :param severity: ``error`` (the version cannot be used) or ``warning``.
+    """
+
+    document: str
+    label: str | None
+    severity: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def sha256_file(path: str | Path) -> str:
+    """Return the hex sha256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_text_file(path: Path) -> str:
+    """Read a UTF-8 text file, strictly, with its line endings normalised to ``\\n``.
+
+    A UTF-8 byte-order mark is allowed and dropped. A missing file, a folder, an empty
+    or whitespace-only file, and binary or non-UTF-8 content raise :class:`InputError`.
+    """
+    return _decode_text(Path(path), _read_bytes(Path(path)))
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a text file")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the file ({e.strerror})") from None
+
+
+def _decode_text(path: Path, data: bytes) -> str:
+    """Decode a text file's bytes, refusing anything that is not usable UTF-8 text."""
+    if not data:
+        raise InputError(f"{path}: file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{path}: UTF-16 text; convert it to UTF-8 first")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise InputError(
+            f"{path}: binary file (NUL byte at offset {nul}); give a UTF-8 text file"
+        )
+    skip = len(_BOM) if data.startswith(_BOM) else 0
+    try:
+        text = data[skip:].decode("utf-8")
+    except UnicodeDecodeError as e:
+        offset = skip + e.start
+        raise InputError(
+            f"{path}: not UTF-8 text (byte 0x{data[offset]:02x} at offset {offset}); "
+            "convert it to UTF-8 first"
+        ) from None
+    if not text.strip():
+        raise InputError(f"{path}: file holds only whitespace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_manifest(path: str | Path) -> Document:
+    """Read and validate a document's ``manifest.toml`` (or the folder that holds one).
+
+    Raise :class:`ManifestError`, naming the manifest and the version, for TOML syntax
+    errors, unknown keys, missing or duplicate labels, bad statuses, present versions
+    without a file, and dates that are not YYYY-MM-DD, YYYY-MM or YYYY.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / MANIFEST_NAME
+    data = _load_toml(path)
+    unknown = sorted(set(data) - set(DOCUMENT_KEYS))
+    if unknown:
+        raise ManifestError(
+            f"{path}: unknown key {unknown[0]!r}; "
+            f"the keys a manifest may hold are {', '.join(DOCUMENT_KEYS)}"
+        )
+    fields = {
+        key: _string(path, None, key, data.get(key)) for key in DOCUMENT_KEYS[:-1]
+    }
+    if "versions" not in data:
+        raise ManifestError(
+            f"{path}: no versions; list each version in a [[versions]] table"
+            " with a label"
+        )
+    entries = data["versions"]
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ManifestError(
+            f"{path}: versions must be an array of tables;"
+            " write each one as [[versions]]"
+        )
+    versions: list[VersionInfo] = []
+    for number, entry in enumerate(entries, 1):
+        info = _version_info(path, number, entry)
+        _check_unique(path, info, versions)
+        versions.append(info)
+    return Document(
+        slug=path.resolve().parent.name,
+        path=path.parent,
+        versions=tuple(versions),
+        title=fields["title"],
+        issuer=fields["issuer"],
+        description=fields["description"],
+        source=fields["source"],
+        manifest=path,
+        language=fields["language"] or "zh",
+    )
+
+
+def _load_toml(path: Path) -> dict:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: no such file") from None
+    except OSError as e:
+        raise ManifestError(
+            f"{path}: cannot read the manifest ({e.strerror})"
+        ) from None
+    try:
+        text = data.removeprefix(_BOM).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ManifestError(
+            f"{path}: not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+            "save the manifest as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ManifestError(f"{path}: invalid TOML: {e}; fix the manifest") from None
+
+
+def _version_info(path: Path, number: int, entry: dict) -> VersionInfo:
+    label = entry.get("label")
+    if label is None or label == "":
+        raise ManifestError(
+            f'{path}: [[versions]] entry {number} has no label; add label = "…"'
+        )
+    if not isinstance(label, str):
+        raise ManifestError(
+            f"{path}: [[versions]] entry {number}: label must be a string; "
+            f'write label = "{label}"'
+        )
+    where = f"{path}: version {label}"
+    unknown = sorted(set(entry) - set(VERSION_KEYS))
+    if unknown:
+        raise ManifestError(
+            f"{where}: unknown key {unknown[0]!r}; "
+            f"the keys a version may hold are {', '.join(VERSION_KEYS)}"
+        )
+    values = {key: _string(path, label, key, entry.get(key)) for key in VERSION_KEYS}
+    values["status"] = values["status"] or "present"
+    info = VersionInfo(**values)
+    if info.status not in VERSION_STATUSES:
+        raise ManifestError(
+            f"{where}: status {info.status!r} is not one of"
+            f" {', '.join(VERSION_STATUSES)}"
+        )
+    if info.status == "present" and not info.file:
+        raise ManifestError(
+            f'{where}: status is present but no file is given; add file = "{label}.txt"'
+            ' or set status = "missing"'
+        )
+    if info.status == "missing" and (info.file or info.sha256):
+        raise ManifestError(
+            f"{where}: status is missing but a file or sha256 is given;"
+            ' set status = "present" or remove them'
+        )
+    if info.file and (Path(info.file).name != info.file or info.file in (".", "..")):
+        raise ManifestError(
+            f"{where}: file {info.file!r} must be a file name inside the document"
+            " folder"
+        )
+    if info.sha256 and not SHA256_RE.fullmatch(info.sha256):
+        raise ManifestError(f"{where}: sha256 must be 64 lowercase hex digits")
+    if info.date is not None and not valid_date(info.date):
+        raise ManifestError(
+            f"{where}: bad date {info.date!r}; use YYYY-MM-DD, YYYY-MM or YYYY"
+        )
+    return info
+
+
+def _string(path: Path, label: str | None, key: str, value: object) -> str | None:
+    """Return a manifest value as a string, accepting an unquoted TOML date as well."""
+    if value is None or isinstance(value, str):
+        return value
+    if key == "date" and type(value) is datetime.date:
+        return value.isoformat()
+    where = f"{path}: version {label}" if label is not None else str(path)
+    raise ManifestError(f'{where}: {key} must be a string; write {key} = "{value}"')
+
+
+def _check_unique(path: Path, info: VersionInfo, before: list[VersionInfo]) -> None:
+    for other in before:
+        if other.label == info.label:
+            raise ManifestError(
+                f"{path}: version {info.label} is listed twice;"
+                " give each version its own label"
+            )
+        if info.file and other.file == info.file:
+            raise ManifestError(
+                f"{path}: version {info.label}: file {info.file} is also the file of"
+                f" version {other.label}; give each version its own file"
+            )
+
+
+def valid_date(value: str) -> bool:
+    """Tell whether ``value`` is a real date written YYYY-MM-DD, YYYY-MM or YYYY."""
+    match = DATE_RE.fullmatch(value)
+    if not match:
+        return False
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def read_folder(path: str | Path) -> Document:
+    """Read a document folder: its manifest if it has one, otherwise its ``.txt`` files.
+
+    Without a manifest the ``.txt`` files are the versions, in file-name order, labelled
+    by file name without ``.txt``, all present and with no recorded sha256.
+    """
+    path = Path(path)
+    if (path / MANIFEST_NAME).is_file():
+        return read_manifest(path / MANIFEST_NAME)
+    versions = tuple(VersionInfo(label=f.stem, file=f.name) for f in _text_files(path))
+    return Document(slug=path.resolve().name, path=path, versions=versions)
+
+
+def _text_files(folder: Path) -> list[Path]:
+    return sorted(
+        (f for f in folder.glob("*.txt") if f.is_file() and not f.name.startswith(".")),
+        key=lambda f: f.name,
+    )
+
+
+def _is_document_folder(path: Path) -> bool:
+    return path.is_dir() and (
+        (path / MANIFEST_NAME).is_file() or bool(_text_files(path))
+    )
+
+
+def _document_folders(corpus: Path) -> list[Path]:
+    return sorted(
+        (
+            p
+            for p in corpus.iterdir()
+            if not p.name.startswith(".") and _is_document_folder(p)
+        ),
+        key=lambda p: p.name,
+    )
+
+
+def _check_corpus_folder(corpus: Path) -> None:
+    if not corpus.is_dir():
+        what = "is not a folder" if corpus.exists() else "does not exist"
+        raise PolicydiffError(
+            f"corpus folder {corpus} {what};"
+            " run from the project folder or pass --corpus PATH"
+        )
+
+
+def load_corpus(path: str | Path = DEFAULT_CORPUS) -> Corpus:
+    """Read every document of a corpus: each subfolder with a manifest or .txt files.
+
+    Documents are sorted by slug.
+    """
+    path = Path(path)
+    _check_corpus_folder(path)
+    documents = tuple(read_folder(folder) for folder in _document_folders(path))
+    return Corpus(path=path, documents=documents)
+
+
+def load_document(name: str | Path, corpus: str | Path = DEFAULT_CORPUS) -> Document:
+    """Find a document by its slug in ``corpus``, or by the path to its folder.
+
+    :param name: a document slug (``beijing-services-pilot``), a path to a document
+        folder (``../shared/corpora/food-safety-law``) or to its ``manifest.toml``.
+    """
+    corpus = Path(corpus)
+    candidates = [Path(name)]
+    if isinstance(name, str) and "/" not in name and name not in ("", ".", ".."):
+        candidates.insert(0, corpus / name)
+    for candidate in candidates:
+        if candidate.name == MANIFEST_NAME and candidate.is_file():
+            return read_manifest(candidate)
+        if _is_document_folder(candidate):
+            return read_folder(candidate)
+    raise UnknownDocumentError(_unknown_document_message(str(name), corpus))
+
+
+def _unknown_document_message(name: str, corpus: Path) -> str:
+    if Path(name).is_dir():
+        return (
+            f"{name}: no manifest.toml and no .txt files in this folder; add a version"
+        )
+    if not corpus.is_dir():
+        return (
+            f"no document {name!r}: it is not a folder and corpus folder {corpus}"
+            " does not exist; pass --corpus PATH"
+        )
+    slugs = [folder.name for folder in _document_folders(corpus)]
+    known = ", ".join(slugs) if slugs else "none"
+    return f"no document {name!r} in {corpus}; the documents are: {known}"
+
+
+def find_version(document: Document, label: str) -> VersionInfo:
+    """Return the manifest entry of one version, present or missing."""
+    for info in document.versions:
+        if info.label == label:
+            return info
+    labels = ", ".join(v.label for v in document.versions) or "none"
+    raise UnknownVersionError(
+        f"document {document.slug} has no version {label!r}; its versions are: {labels}"
+    )
+
+
+def add_command(document: Document | str, label: str) -> str:
+    """Return the command that adds the text of a version."""
+    slug = document.slug if isinstance(document, Document) else document
+    return f"policydiff add {slug} FILE --label {label}"
+
+
+def missing_note(document: Document | str, label: str) -> str:
+    """Return the standard note of a missing version, which ``add_version`` drops."""
+    return f"Text not yet in the corpus; add it with `{add_command(document, label)}`."
+
+
+def read_version(document: Document, label: str) -> Version:
+    """Read the text of one version, checking its sha256 if the manifest records one."""
+    info = find_version(document, label)
+    if info.status != "present" or not info.file:
+        raise UnknownVersionError(
+            f"version {label} of {document.slug}: text missing (the manifest has only"
+            f" its metadata); add it with {add_command(document, label)}"
+        )
+    path = document.path / info.file
+    data = _read_listed_bytes(document, info)
+    text = _decode_text(path, data)
+    if info.sha256:
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != info.sha256:
+            raise ChecksumError(_checksum_message(document, info, path, actual))
+    return Version(document=document.slug, info=info, text=text, path=path)
+
+
+def _read_listed_bytes(document: Document, info: VersionInfo) -> bytes:
+    path = document.path / info.file
+    if not path.exists() and document.manifest is not None:
+        raise InputError(
+            f"{path}: no such file, but {document.manifest} lists it for version"
+            f" {info.label}; restore the file or set the version's status to missing"
+        )
+    return _read_bytes(path)
+
+
+def _checksum_message(
+    document: Document, info: VersionInfo, path: Path, actual: str
+) -> str:
+    return (
+        f"{path}: sha256 is {actual[:12]}…, the manifest records {info.sha256[:12]}…;"
+        " if the text was changed on purpose, re-add it with"
+        f" {add_command(document, info.label)} --replace"
+    )
+
+
+# ---------------------------------------------------------------------------- checking
+
+
+def check_document(document: Document) -> list[Problem]:
+    """Check every version of a document: files exist, read as text, match their sha256.
+
+    Missing versions and ``.txt`` files the manifest does not list are warnings.
+    """
+    problems: list[Problem] = []
+    for info in document.versions:
+        problem = _check_version(document, info)
+        if problem is not None:
+            problems.append(problem)
+    if document.manifest is not None:
+        listed = {info.file for info in document.versions}
+        for path in _text_files(document.path):
+            if path.name not in listed:
+                problems.append(
+                    Problem(
+                        document.slug,
+                        None,
+                        "warning",
+                        f"{path}: not listed in {document.manifest}; add it with"
+                        f" {add_command(document, path.stem)}, or move it away",
+                    )
+                )
+    return problems
+
+
+def _check_version(document: Document, info: VersionInfo) -> Problem | None:
+    if info.status == "missing":
+        return Problem(
+            document.slug,
+            info.label,
+            "warning",
+            f"text missing; add it with {add_command(document, info.label)}",
+        )
+    try:
+        read_version(document, info.label)
+    except PolicydiffError as e:
+        return Problem(document.slug, info.label, "error", str(e))
+    return None
+
+
+def check_corpus(corpus: Corpus) -> list[Problem]:
+    """Check every document of a corpus; see :func:`check_document`."""
+    return [
+        problem for document in corpus.documents for problem in check_document(document)
+    ]
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def add_version(
+    document: str | Path,
+    file: str | Path,
+    label: str,
+    *,
+    corpus: str | Path = DEFAULT_CORPUS,
+    date: str | None = None,
+    source: str | None = None,
+    title: str | None = None,
+    doc_number: str | None = None,
+    issuer: str | None = None,
+    replace: bool = False,
+) -> VersionInfo:
+    """Add the text of a version to a document, creating the document if it is new.
+
+    The text is read and checked first, so bad input leaves the corpus as it was. It is
+    stored as UTF-8 with ``\\n`` line endings in ``<label>.txt`` (or in the file the
+    manifest already names for that version), then the manifest is rewritten with its
+    sha256; each write is atomic. A ``missing`` entry of the same label is filled and
+    keeps its metadata, which the given metadata overrides. A present label is refused
+    unless ``replace``, which keeps the old text as ``<label>.txt.bak`` (replacing an
+    older ``.bak``). The manifest is rewritten by the program, so its comments are lost.
+
+    :param document: a document slug (``[a-z0-9-]+``) in ``corpus``, or the path to a
+        document folder.
+    :param title: the version's title; for a new document, its title as well (and
+        likewise ``issuer``).
+    """
+    folder, slug = _document_folder(document, Path(corpus))
+    text = read_text_file(Path(file))
+    _check_label(label)
+    if date is not None and not valid_date(date):
+        raise InputError(
+            f"bad date {date!r} for version {label}; use YYYY-MM-DD, YYYY-MM or YYYY"
+        )
+    existing = _existing_document(folder, slug)
+    versions = list(existing.versions) if existing else []
+    old = next((v for v in versions if v.label == label), None)
+    target = folder / (old.file if old and old.file else f"{label}.txt")
+    _refuse_conflicts(existing, old, target, slug, replace)
+
+    data = text.encode("utf-8")
+    metadata = {
+        "date": date,
+        "source": source,
+        "title": title,
+        "doc_number": doc_number,
+        "issuer": issuer,
+    }
+    info = VersionInfo(label=label)
+    if old is not None:
+        info = dataclasses.replace(old, note=_drop_missing_note(old.note, slug, label))
+    info = dataclasses.replace(
+        info,
+        status="present",
+        file=target.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        **_not_none(metadata),
+    )
+    if old is None:
+        versions.append(info)
+    else:
+        versions = [info if v.label == label else v for v in versions]
+    doc = existing or Document(
+        slug=slug, path=folder, versions=(), title=title, issuer=issuer
+    )
+    _write_version(target, data, _manifest_text(doc, versions), folder / MANIFEST_NAME)
+    return info
+
+
+def _check_label(label: str) -> None:
+    if not LABEL_RE.fullmatch(label):
+        raise InputError(
+            f"bad version label {label!r}; use letters, digits, '.', '_' or '-'"
+            " (2019, 2020-draft-1)"
+        )
+
+
+def _document_folder(document: str | Path, corpus: Path) -> tuple[Path, str]:
+    if isinstance(document, str) and "/" not in document:
+        if not SLUG_RE.fullmatch(document) and not (corpus / document).is_dir():
+            raise InputError(
+                f"bad document name {document!r}; a new document's name uses a-z, 0-9"
+                " and '-' (beijing-services-pilot)"
+            )
+        return corpus / document, document
+    folder = Path(document)
+    slug = folder.resolve().name
+    if not folder.is_dir() and not SLUG_RE.fullmatch(slug):
+        raise InputError(
+            f"bad document name {str(document)!r}; a new document's name uses a-z, 0-9"
+            " and '-' (beijing-services-pilot)"
+        )
+    return folder, slug
+
+
+def _existing_document(folder: Path, slug: str) -> Document | None:
+    if not folder.exists():
+        return None
+    if not folder.is_dir():
+        raise InputError(f"{folder}: is a file, not a document folder")
+    document = read_folder(folder)
+    return (
+        dataclasses.replace(document, slug=slug)
+        if document.manifest or document.versions
+        else None
+    )
+
+
+def _refuse_conflicts(
+    existing: Document | None,
+    old: VersionInfo | None,
+    target: Path,
+    slug: str,
+    replace: bool,
+) -> None:
+    if old is not None and old.status == "present" and not replace:
+        raise PolicydiffError(
+            f"{target}: version {old.label} of {slug} already has a text;"
+            " use --replace to replace it (the old text is kept as .bak)"
+        )
+    if (old is None or old.status == "missing") and target.exists():
+        where = existing.manifest if existing and existing.manifest else target.parent
+        raise InputError(
+            f"{target}: the file exists but {where} does not list it as a present"
+            " version; move the file away first"
+        )
+
+
+def _drop_missing_note(note: str | None, slug: str, label: str) -> str | None:
+    """Drop the standard "text not yet in the corpus" sentence, now that it is wrong."""
+    if note is None:
+        return None
+    note = note.replace(missing_note(slug, label), "").strip()
+    return note or None
+
+
+def _not_none(values: dict[str, str | None]) -> dict[str, str]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def manifest_text(document: Document) -> str:
+    """Return a document's manifest as TOML, one ``[[versions]]`` table a version."""
+    return _manifest_text(document, list(document.versions))
+
+
+def _manifest_text(document: Document, versions: list[VersionInfo]) -> str:
+    head = {
+        "title": document.title,
+        "issuer": document.issuer,
+        "description": document.description,
+        "language": document.language,
+        "source": document.source,
+    }
+    chunks = [tomli_w.dumps(_not_none(head))]
+    for info in versions:
+        chunks.append("[[versions]]\n" + tomli_w.dumps(_not_none(info.to_dict())))
+    return "\n".join(chunks)
+
+
+def _write_version(
+    target: Path, data: bytes, manifest_toml: str, manifest: Path
+) -> None:
+    """Write the text, then the manifest; if either write fails, undo both."""
+    folder = target.parent
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    previous = target.read_bytes() if target.exists() else None
+    backup = target.with_name(target.name + ".bak")
+    previous_backup = backup.read_bytes() if backup.exists() else None
+    try:
+        if previous is not None:
+            atomic_write(backup, previous)
+        atomic_write(target, data)
+        atomic_write(manifest, manifest_toml.encode("utf-8"))
+    except BaseException:
+        _restore(target, previous)
+        _restore(backup, previous_backup)
+        for path in created:
+            if not any(path.iterdir()):
+                path.rmdir()
+        raise
+
+
+def _restore(path: Path, data: bytes | None) -> None:
+    if data is None:
+        path.unlink(missing_ok=True)
+    elif not path.exists() or path.read_bytes() != data:
+        atomic_write(path, data)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file atomically: a temporary file in its folder, fsync, then rename."""
+    handle, temp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Makes the rename itself durable; not every platform lets a folder be opened.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
