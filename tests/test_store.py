@@ -1,0 +1,348 @@
+import json
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from policydiff import store
+from policydiff.errors import InputError
+from policydiff.store import search_clauses, write_database
+
+
+@pytest.fixture
+def db_path(tmp_path, small_history, plan_history):
+    return write_database(tmp_path / "policydiff.db", [small_history, plan_history])
+
+
+@pytest.fixture
+def db(db_path):
+    database = sqlite_utils.Database(db_path)
+    yield database
+    database.close()
+
+
+def test_fts5_trigram_is_available():
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create virtual table t using fts5(text, tokenize='trigram')")
+    conn.execute("insert into t values ('允许设立外商独资演出经纪机构')")
+    assert conn.execute(
+        "select count(*) from t where t match '外商独资'"
+    ).fetchone() == (1,)
+
+
+def test_small_history_diff_ops_rebuild_both_texts(small_history):
+    for change in small_history.comparisons[0].changes:
+        old = "".join(text for op, text in change.diff if op <= 0)
+        new = "".join(text for op, text in change.diff if op >= 0)
+        assert old == "\n".join(c.text for c in change.old)
+        assert new == "\n".join(c.text for c in change.new)
+    for tree in small_history.trees:
+        for clause in tree.clauses:
+            assert tree.text[clause.start : clause.end] == clause.text
+
+
+def test_write_database_returns_path(tmp_path, small_history):
+    path = tmp_path / "policydiff.db"
+    assert write_database(str(path), [small_history]) == path
+    assert path.exists()
+
+
+def test_row_counts(db):
+    assert {name: db[name].count for name in store.SCHEMA} == {
+        "documents": 2,
+        "versions": 5,  # 2009, 2015; 2015, 2017 (missing), 2019
+        "headings": 5,
+        "clauses": 11,
+        "changes": 5,
+        "change_clauses": 9,
+        "lineages": 7,
+        "lineage_clauses": 11,
+    }
+
+
+def test_foreign_keys_valid(db):
+    assert db.execute("pragma foreign_key_check").fetchall() == []
+    assert db.execute("pragma integrity_check").fetchall() == [("ok",)]
+    foreign_keys = {
+        (fk.table, fk.column, fk.other_table)
+        for name in store.SCHEMA
+        for fk in db[name].foreign_keys
+    }
+    assert ("clauses", "version_id", "versions") in foreign_keys
+    assert ("change_clauses", "clause_id", "clauses") in foreign_keys
+    assert ("lineage_clauses", "lineage_id", "lineages") in foreign_keys
+    # Every foreign key column is indexed, or leads the primary key.
+    for fk_table, column, _ in foreign_keys:
+        indexed = {i.columns[0] for i in db[fk_table].indexes}
+        assert column in indexed | {db[fk_table].pks[0]}, (fk_table, column)
+
+
+def test_documents_and_versions(db):
+    assert db["documents"].get("beijing-services-pilot") == {
+        "id": "beijing-services-pilot",
+        "title": "北京市服务业扩大开放综合试点工作方案",
+        "issuer": "国务院",
+        "description": None,
+        "language": "zh",
+        "source": None,
+        "version_count": 3,
+        "present_count": 1,
+    }
+    versions = list(
+        db.query(
+            "select id, label, ordinal, status, clause_count from versions"
+            " where document_id = 'beijing-services-pilot' order by ordinal"
+        )
+    )
+    assert versions == [
+        {"id": "beijing-services-pilot/2015", "label": "2015", "ordinal": 1,
+         "status": "missing", "clause_count": None},
+        {"id": "beijing-services-pilot/2017", "label": "2017", "ordinal": 2,
+         "status": "missing", "clause_count": None},
+        {"id": "beijing-services-pilot/2019", "label": "2019", "ordinal": 3,
+         "status": "present", "clause_count": 2},
+    ]  # fmt: skip
+
+
+def test_clause_row(db, small_history):
+    clause = small_history.trees[0].clause("2009:a22")
+    assert db["clauses"].get("food-safety-law/2009:a22") == {
+        "id": "food-safety-law/2009:a22",
+        "document_id": "food-safety-law",
+        "version_id": "food-safety-law/2009",
+        "label": "第二十二条",
+        "kind": "article",
+        "section": "第三章 食品安全标准",
+        "path": "第三章 食品安全标准",
+        "ordinal": 4,
+        "number": 22,
+        "text": clause.text,
+        "sentence_count": 0,
+    }
+    plan = db["clauses"].get("beijing-services-pilot/2019:2.2.1")
+    assert plan["section"] == "二、主要任务"
+    assert (
+        plan["path"]
+        == "二、主要任务 › （二）立足文化中心建设，提升文化软实力和国际影响力。"
+    )
+
+
+def test_headings(db):
+    assert db["headings"].get("food-safety-law/2015/第三章") == {
+        "id": "food-safety-law/2015/第三章",
+        "version_id": "food-safety-law/2015",
+        "label": "第三章",
+        "title": "第三章 食品安全标准",
+        "level": 1,
+        "path": "",
+        "ordinal": 2,
+    }
+
+
+def test_changes(db):
+    rows = {row["type"]: row for row in db["changes"].rows}
+    assert set(rows) == {"modified", "split", "unchanged", "deleted", "added"}
+    modified = rows["modified"]
+    assert modified["from_version"] == "food-safety-law/2009"
+    assert modified["to_version"] == "food-safety-law/2015"
+    assert modified["similarity"] == 0.96
+    assert modified["method"] == "backbone"
+    assert modified["diff_html"] == (
+        "第一条<del>　为</del><ins> 为了</ins>保证食品安全，保障公众身体健康和生命安全，制定本法。"
+    )
+    assert json.loads(modified["diff_json"])[1] == [-1, "　为"]
+    assert "\\u" not in modified["diff_json"]  # ensure_ascii=False
+    assert rows["split"]["from_labels"] == "第五条"
+    assert rows["split"]["to_labels"] == "第六条、第七条"
+    assert rows["split"]["new_text"].count("\n") >= 1
+    assert "<br>" in rows["split"]["diff_html"]
+    assert rows["added"]["old_text"] is None
+    assert rows["added"]["from_labels"] == ""
+    assert rows["deleted"]["new_text"] is None
+    sides = list(
+        db.query(
+            "select clause_id, side from change_clauses where change_id = ?"
+            " order by side desc, clause_id",
+            [rows["split"]["id"]],
+        )
+    )
+    assert sides == [
+        {"clause_id": "food-safety-law/2009:a5", "side": "old"},
+        {"clause_id": "food-safety-law/2015:a6", "side": "new"},
+        {"clause_id": "food-safety-law/2015:a7", "side": "new"},
+    ]
+
+
+def test_changes_detail_view(db):
+    assert "changes_detail" in db.view_names()
+    row = next(db.query("select * from changes_detail where type = 'split'"))
+    assert row["from_label"] == "2009"
+    assert row["to_label"] == "2015"
+    assert row["to_date"] == "2015-04-24"
+    assert row["document_title"] == "中华人民共和国食品安全法"
+
+
+def test_lineages(db):
+    rows = {row["id"]: row for row in db["lineages"].rows}
+    assert rows["food-safety-law/2009:a5"] == {
+        "id": "food-safety-law/2009:a5",
+        "document_id": "food-safety-law",
+        "first_version": "food-safety-law/2009",
+        "last_version": "food-safety-law/2015",
+        "first_label": "第五条",
+        "last_label": "第六条、第七条",
+        "status": "current",
+        "change_count": 1,
+    }
+    assert rows["food-safety-law/2009:a22"]["status"] == "removed"
+    assert rows["food-safety-law/2009:a18"]["change_count"] == 0
+    assert rows["food-safety-law/2015:a3"]["first_version"] == "food-safety-law/2015"
+    assert rows["beijing-services-pilot/2019:2.2.1"]["status"] == "current"
+    clauses = list(
+        db.query(
+            "select clause_id, version_id from lineage_clauses where lineage_id = ?"
+            " order by clause_id",
+            ["food-safety-law/2009:a5"],
+        )
+    )
+    assert clauses == [
+        {"clause_id": "food-safety-law/2009:a5", "version_id": "food-safety-law/2009"},
+        {"clause_id": "food-safety-law/2015:a6", "version_id": "food-safety-law/2015"},
+        {"clause_id": "food-safety-law/2015:a7", "version_id": "food-safety-law/2015"},
+    ]
+
+
+def test_fts_trigram_finds_chinese_substring(db):
+    assert db["clauses"].detect_fts() == "clauses_fts"
+    assert "tokenize='trigram'" in db["clauses_fts"].schema
+    ids = [row["id"] for row in db["clauses"].search("外商独资")]
+    assert ids == ["beijing-services-pilot/2019:2.2.1"]
+    sql = (
+        "select clauses.id from clauses join clauses_fts"
+        " on clauses.rowid = clauses_fts.rowid where clauses_fts match ?"
+    )
+    assert [r[0] for r in db.execute(sql, ["强制执行"])] == ["food-safety-law/2009:a22"]
+
+
+@pytest.mark.parametrize(
+    "query,ids,like_fallback",
+    [
+        # Long terms only: the trigram index.
+        ("外商独资", ["beijing-services-pilot/2019:2.2.1"], False),
+        (
+            "保障公众身体健康",
+            [
+                "food-safety-law/2009:a1",
+                "food-safety-law/2009:a18",
+                "food-safety-law/2015:a1",
+                "food-safety-law/2015:a24",
+            ],
+            False,
+        ),
+        ("制定本法 为了", ["food-safety-law/2015:a1"], True),
+        # Short terms only: a trigram index matches nothing, so LIKE.
+        ("外商", ["beijing-services-pilot/2019:2.2.1"], True),
+        ("考核", ["food-safety-law/2009:a5", "food-safety-law/2015:a7"], True),
+        # Mixed: the short term must not be dropped (it narrows the result).
+        ("评议 考核", ["food-safety-law/2009:a5", "food-safety-law/2015:a7"], True),
+        ("监督管理 派出", ["food-safety-law/2015:a6"], True),
+        ("食品安全 县级 派出", ["food-safety-law/2015:a6"], True),
+        ("食品安全 外商", [], True),
+        ("", [], False),
+        # Quotes and LIKE wildcards are literal.
+        ('"外商', [], True),
+        ("%", [], True),
+    ],
+)
+def test_search_clauses(db_path, query, ids, like_fallback):
+    rows = search_clauses(db_path, query)
+    assert [row["id"] for row in rows] == ids
+    assert all(row["like_fallback"] == like_fallback for row in rows)
+    for row in rows:
+        assert set(row) >= {"id", "version_id", "label", "text", "like_fallback"}
+        for term in query.split():
+            assert term in row["text"]
+
+
+def test_search_clauses_accepts_connections(db_path, db):
+    assert (
+        search_clauses(db, "外商独资")[0]["label"] == "二（二）推进文化行业扩大对外开放"
+    )
+    conn = sqlite3.connect(db_path)
+    assert len(search_clauses(conn, "食品安全", limit=2)) == 2
+    conn.close()
+
+
+def test_search_clauses_missing_database(tmp_path):
+    with pytest.raises(InputError, match="no such database"):
+        search_clauses(tmp_path / "nope.db", "外商独资")
+    assert not (tmp_path / "nope.db").exists()
+
+
+def _dump(path):
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def test_rebuild_gives_same_content(tmp_path, small_history, plan_history):
+    path = tmp_path / "policydiff.db"
+    write_database(path, [small_history, plan_history])
+    first = _dump(path)
+    write_database(path, [small_history, plan_history])
+    assert _dump(path) == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["policydiff.db"]
+
+
+def test_failure_leaves_old_database_intact(
+    tmp_path, small_history, plan_history, monkeypatch
+):
+    path = tmp_path / "policydiff.db"
+    write_database(path, [plan_history])
+    before = _dump(path)
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    # Fails after the first document and its clauses are written.
+    monkeypatch.setattr(store, "_change_row", broken)
+    with pytest.raises(RuntimeError, match="boom"):
+        write_database(path, [plan_history, small_history])
+    assert _dump(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["policydiff.db"]
+
+
+def test_failure_without_old_database_leaves_nothing(tmp_path, small_history):
+    broken = small_history.__class__(
+        small_history.document, small_history.trees[1:], small_history.comparisons, ()
+    )
+    with pytest.raises(ValueError, match="refer to missing rows"):
+        write_database(tmp_path / "policydiff.db", [broken])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress(tmp_path, small_history, plan_history):
+    messages = []
+    write_database(
+        tmp_path / "policydiff.db",
+        [small_history, plan_history],
+        progress=messages.append,
+    )
+    assert messages[0] == (
+        "food-safety-law: 2 versions, 9 clauses, 5 changes, 5 lineages"
+    )
+    assert messages[1].startswith("beijing-services-pilot: 3 versions, 2 clauses")
+
+
+def test_creates_missing_folder(tmp_path, small_history):
+    path = tmp_path / "out" / "policydiff.db"
+    write_database(path, [small_history])
+    assert path.exists()
+
+
+def test_duplicate_document_is_refused(tmp_path, small_history):
+    with pytest.raises(ValueError, match="document food-safety-law is given twice"):
+        write_database(tmp_path / "policydiff.db", [small_history, small_history])
+    assert list(tmp_path.iterdir()) == []
