@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import policydiff.diff as diff_module
 from policydiff.diff import (
     diff_clauses,
+    layout_free,
     diff_texts,
     escape_markdown,
     ops_to_html,
@@ -188,13 +189,23 @@ def test_edge_cases(old, new, expected):
     assert diff_texts(old, new) == expected
 
 
+def test_diff_clauses_ignores_layout_but_keeps_characters():
+    old = [clause("2009", "第二条")]
+    assert "\u3000\u3000（一）" in old[0].text
+    ops = diff_clauses(old, old)
+    assert ops == ((0, layout_free(old[0].text)),)
+    assert "\n（一）食品生产和加工" in ops[0][1]
+
+
 def test_diff_clauses_joins_with_newlines():
     old = [clause("2009", "第十八条"), clause("2009", "第十九条")]
     new = [clause("2015", "第二十五条")]
     ops = diff_clauses(old, new)
-    check_well_formed(ops, "\n".join(c.text for c in old), new[0].text)
-    assert diff_clauses([], new) == ((1, new[0].text),)
-    assert diff_clauses(old[:1], []) == ((-1, old[0].text),)
+    check_well_formed(
+        ops, "\n".join(layout_free(c.text) for c in old), layout_free(new[0].text)
+    )
+    assert diff_clauses([], new) == ((1, layout_free(new[0].text)),)
+    assert diff_clauses(old[:1], []) == ((-1, layout_free(old[0].text)),)
 
 
 def test_tokenize_words():
@@ -411,8 +422,9 @@ def test_render_text_multiline_and_insert_markers():
         ),
         color=False,
     )
-    # Every line of the clause is indented, markers included.
-    assert "\n    {+新增一段。+}\n    \u3000\u3000国务院卫生行政部门" in output
+    # Every line of the clause is indented, markers included; the source's own indentation
+    # (full-width spaces) is layout, not shown as text.
+    assert "\n    {+新增一段。+}\n    国务院卫生行政部门" in output
 
 
 def test_render_text_sentences():
