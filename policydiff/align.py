@@ -38,14 +38,14 @@ class AlignOptions:
     backbone: float = 0.2
     move: float = 0.2
     candidates: int = 8
-    partial_share: float = 0.5
+    partial_share: float = 0.4
     partial_other: float = 0.2
     verbatim_chars: int = 14
     sentence: float = 0.5
     power: float = 2.0
-    attach: float = 0.3
+    attach: float = 0.25
     strong_move: float = 0.45
-    move_shared: float = 0.15
+    move_shared: float = 0.1
 
 
 DEFAULT_OPTIONS = AlignOptions()
