@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .model import Alignment, Clause, ClauseTree, Link, SentenceLink
@@ -80,7 +80,9 @@ BOILERPLATE_WEIGHT = 0.25
 _NON_WORD = re.compile(r"[\W_]+")
 
 
-def align(old: ClauseTree, new: ClauseTree, options: AlignOptions = DEFAULT_OPTIONS) -> Alignment:
+def align(
+    old: ClauseTree, new: ClauseTree, options: AlignOptions = DEFAULT_OPTIONS
+) -> Alignment:
     """Link every clause of ``old`` to the clause(s) of ``new`` that carry its content."""
     index = _Index(old.clauses, new.clauses)
     pairs = _candidates(index, options)
@@ -178,7 +180,9 @@ def _grams(key: str, n: int = 4) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _boilerplate_pattern() -> re.Pattern[str]:
-    phrases = sorted((_NUMERALS.sub("#", p) for p in BOILERPLATE), key=len, reverse=True)
+    phrases = sorted(
+        (_NUMERALS.sub("#", p) for p in BOILERPLATE), key=len, reverse=True
+    )
     return re.compile("|".join(re.escape(p) for p in phrases))
 
 
@@ -237,10 +241,14 @@ def _exact_and_backbone(
         weight = score**options.power + 0.02 * nearness + 0.01 * same_section
         scored.append((i, j, weight))
     chain = _heaviest_chain(scored, len(new))
-    return {i: (j, "exact" if old[i].key == new[j].key else "backbone") for i, j in chain}
+    return {
+        i: (j, "exact" if old[i].key == new[j].key else "backbone") for i, j in chain
+    }
 
 
-def _heaviest_chain(pairs: list[tuple[int, int, float]], width: int) -> list[tuple[int, int]]:
+def _heaviest_chain(
+    pairs: list[tuple[int, int, float]], width: int
+) -> list[tuple[int, int]]:
     """The set of pairs, strictly increasing in both coordinates, of greatest total weight.
 
     A weighted longest-increasing-subsequence over a Fenwick tree of prefix maxima:
@@ -327,10 +335,14 @@ def _partial_edges(
     verbatim sentence of real length; boilerplate weighs little and does not qualify.
     """
     linked = {(i, j) for i, (j, _) in matched.items()}
-    old_explained = {i for i, j in linked if _explains(index.old_grams[i], index.new_grams[j])}
-    new_explained = {j for i, j in linked if _explains(index.new_grams[j], index.old_grams[i])}
+    old_explained = {
+        i for i, j in linked if _explains(index.old_grams[i], index.new_grams[j])
+    }
+    new_explained = {
+        j for i, j in linked if _explains(index.new_grams[j], index.old_grams[i])
+    }
     edges = set()
-    for (i, j), score in pairs.items():
+    for i, j in pairs:
         if (i, j) in linked or i in old_explained or j in new_explained:
             continue
         old_grams, new_grams = index.old_grams[i], index.new_grams[j]
@@ -352,7 +364,8 @@ def _attach_leftovers(
     options: AlignOptions,
 ) -> set[tuple[int, int]]:
     """Attach a clause still unlinked to its most similar clause on the other side, when that
-    one is linked already: the part of a split (or merge) that was rewritten on the way."""
+    one is linked already: the part of a split (or merge) that was rewritten on the way.
+    """
     linked_old = set(matched) | {i for i, _ in edges}
     linked_new = {j for j, _ in matched.values()} | {j for _, j in edges}
     best_old: dict[int, tuple[float, int]] = {}
@@ -363,7 +376,9 @@ def _attach_leftovers(
         if i not in linked_old and j in linked_new:
             best_new[i] = max(best_new.get(i, (0.0, -1)), (score, j))
     attached = {(i, j) for j, (score, i) in best_old.items() if score >= options.attach}
-    attached |= {(i, j) for i, (score, j) in best_new.items() if score >= options.attach}
+    attached |= {
+        (i, j) for i, (score, j) in best_new.items() if score >= options.attach
+    }
     return attached
 
 
@@ -375,10 +390,16 @@ def _explains(part: frozenset[str], whole: frozenset[str]) -> bool:
 def _shares_sentence(old: Clause, new: Clause, options: AlignOptions) -> bool:
     """Whether a sentence of real length stands verbatim (after normalising) in the other."""
     for sentence in old.sentences:
-        if len(sentence.key) >= options.verbatim_chars and sentence.key.strip("。；;") in new.key:
+        if (
+            len(sentence.key) >= options.verbatim_chars
+            and sentence.key.strip("。；;") in new.key
+        ):
             return True
     for sentence in new.sentences:
-        if len(sentence.key) >= options.verbatim_chars and sentence.key.strip("。；;") in old.key:
+        if (
+            len(sentence.key) >= options.verbatim_chars
+            and sentence.key.strip("。；;") in old.key
+        ):
             return True
     return False
 
@@ -445,7 +466,9 @@ def _typed_link(index, olds, news, group_edges, matched, backbone, section_map) 
         similarity = cosine(index.old_vectors[i], index.new_vectors[j])
         if old[i].key == new[j].key:
             similarity = 1.0
-        moved = backbone.get(i, (None,))[0] != j or section_map.get(_section(old[i])) not in (None, _section(new[j]))
+        moved = backbone.get(i, (None,))[0] != j or section_map.get(
+            _section(old[i])
+        ) not in (None, _section(new[j]))
         if moved:
             kind = "moved"
         else:
@@ -472,7 +495,9 @@ def _section(clause: Clause) -> str:
     """The title of the clause's nearest heading, numbering left out."""
     if not clause.path:
         return ""
-    return re.sub(r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*", "", clause.path[-1]).replace(" ", "")
+    return re.sub(
+        r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*", "", clause.path[-1]
+    ).replace(" ", "")
 
 
 def _section_majority(old, new, matched) -> dict[str, str]:
@@ -484,7 +509,9 @@ def _section_majority(old, new, matched) -> dict[str, str]:
     return {section: counts.most_common(1)[0][0] for section, counts in votes.items()}
 
 
-def _in_reading_order(links: list[Link], old: ClauseTree, new: ClauseTree) -> list[Link]:
+def _in_reading_order(
+    links: list[Link], old: ClauseTree, new: ClauseTree
+) -> list[Link]:
     """Links in the new version's order, deleted clauses where they stood in the old one."""
     new_pos = {c.id: c.ordinal for c in new.clauses}
     old_pos = {c.id: c.ordinal for c in old.clauses}
@@ -519,15 +546,7 @@ def _with_sentences(link: Link, old: ClauseTree, new: ClauseTree, primary: set) 
             s = SentenceLink("moved", s.old, s.new, s.similarity)
         sentence_links.append(s)
     sentence_links.sort(key=_sentence_position)
-    return Link(
-        link.type,
-        link.old,
-        link.new,
-        link.similarity,
-        link.method,
-        tuple(sentence_links),
-        link.pairs,
-    )
+    return replace(link, sentences=tuple(sentence_links))
 
 
 def _sentence_position(link: SentenceLink) -> tuple:
@@ -536,7 +555,9 @@ def _sentence_position(link: SentenceLink) -> tuple:
     return (not link.new, new, old)
 
 
-def align_sentences(old_sentences: list, new_sentences: list, threshold: float = 0.5) -> list:
+def align_sentences(
+    old_sentences: list, new_sentences: list, threshold: float = 0.5
+) -> list:
     """Align two lists of ``(clause_id, Sentence)``: identical first, then most similar."""
     links: list[SentenceLink] = []
     used_old: set[int] = set()
@@ -549,7 +570,9 @@ def align_sentences(old_sentences: list, new_sentences: list, threshold: float =
             if n not in used_new:
                 used_old.add(o)
                 used_new.add(n)
-                links.append(_sentence_link("unchanged", old_sentences[o], new_sentences[n], 1.0))
+                links.append(
+                    _sentence_link("unchanged", old_sentences[o], new_sentences[n], 1.0)
+                )
                 break
     scored = []
     for o, (_, a) in enumerate(old_sentences):
@@ -565,7 +588,9 @@ def align_sentences(old_sentences: list, new_sentences: list, threshold: float =
         if o not in used_old and n not in used_new:
             used_old.add(o)
             used_new.add(n)
-            links.append(_sentence_link("modified", old_sentences[o], new_sentences[n], score))
+            links.append(
+                _sentence_link("modified", old_sentences[o], new_sentences[n], score)
+            )
     links += [
         SentenceLink("deleted", ((cid, s.index),), (), 0.0)
         for o, (cid, s) in enumerate(old_sentences)
@@ -581,7 +606,9 @@ def align_sentences(old_sentences: list, new_sentences: list, threshold: float =
 
 def _sentence_link(kind, old_entry, new_entry, score) -> SentenceLink:
     (old_id, a), (new_id, b) = old_entry, new_entry
-    return SentenceLink(kind, ((old_id, a.index),), ((new_id, b.index),), round(score, 4))
+    return SentenceLink(
+        kind, ((old_id, a.index),), ((new_id, b.index),), round(score, 4)
+    )
 
 
 def _dice(a: Counter, b: Counter) -> float:
@@ -589,7 +616,9 @@ def _dice(a: Counter, b: Counter) -> float:
     return 2 * sum((a & b).values()) / total if total else 1.0
 
 
-def _find_moved_sentences(links: list[Link], old: ClauseTree, new: ClauseTree) -> list[Link]:
+def _find_moved_sentences(
+    links: list[Link], old: ClauseTree, new: ClauseTree
+) -> list[Link]:
     """Re-type a deleted sentence as moved when it stands, identical, in another new clause."""
     index: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for clause in new.clauses:
@@ -607,15 +636,5 @@ def _find_moved_sentences(links: list[Link], old: ClauseTree, new: ClauseTree) -
                 if targets:
                     s = SentenceLink("moved", s.old, (targets[0],), 1.0)
             sentence_links.append(s)
-        result.append(
-            Link(
-                link.type,
-                link.old,
-                link.new,
-                link.similarity,
-                link.method,
-                tuple(sentence_links),
-                link.pairs,
-            )
-        )
+        result.append(replace(link, sentences=tuple(sentence_links)))
     return result

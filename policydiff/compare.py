@@ -3,6 +3,7 @@ the CLI and the database share."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from .align import align
 from .corpus import DEFAULT_CORPUS, load_corpus, load_document, read_version
 from .diff import diff_clauses
 from .errors import UnknownVersionError
+from .lineage import lineages
 from .model import (
     Alignment,
     Change,
@@ -18,7 +20,6 @@ from .model import (
     Document,
     DocumentHistory,
 )
-from .lineage import lineages
 from .segment import segment
 from .store import write_database
 
@@ -59,7 +60,9 @@ def compare_trees(old: ClauseTree, new: ClauseTree, document: str = "") -> Compa
     )
 
 
-def compare_texts(old_text: str, new_text: str, old_label: str = "old", new_label: str = "new") -> Comparison:
+def compare_texts(
+    old_text: str, new_text: str, old_label: str = "old", new_label: str = "new"
+) -> Comparison:
     """Compare two texts directly, without a corpus."""
     return compare_trees(segment(old_text, old_label), segment(new_text, new_label))
 
@@ -70,7 +73,9 @@ def segment_version(document: Document, label: str) -> ClauseTree:
     return segment(version.text, version.label)
 
 
-def compare(document: Document, from_label: str | None = None, to_label: str | None = None) -> Comparison:
+def compare(
+    document: Document, from_label: str | None = None, to_label: str | None = None
+) -> Comparison:
     """Compare two versions of a document.
 
     Without ``from_label`` and ``to_label``, the last two versions that have text; with only
@@ -82,7 +87,9 @@ def compare(document: Document, from_label: str | None = None, to_label: str | N
     return compare_trees(old, new, document.slug)
 
 
-def _pair(document: Document, from_label: str | None, to_label: str | None) -> tuple[str, str]:
+def _pair(
+    document: Document, from_label: str | None, to_label: str | None
+) -> tuple[str, str]:
     present = [v.label for v in document.present_versions]
     for label in (from_label, to_label):
         if label is not None and label not in present:
@@ -97,17 +104,23 @@ def _pair(document: Document, from_label: str | None, to_label: str | None) -> t
     if to_label is None:
         later = present[present.index(from_label) + 1 :]
         if not later:
-            raise UnknownVersionError(f"{document.slug}: no version after {from_label}; give --to")
+            raise UnknownVersionError(
+                f"{document.slug}: no version after {from_label}; give --to"
+            )
         return from_label, later[0]
     if from_label is None:
         earlier = present[: present.index(to_label)]
         if not earlier:
-            raise UnknownVersionError(f"{document.slug}: no version before {to_label}; give --from")
+            raise UnknownVersionError(
+                f"{document.slug}: no version before {to_label}; give --from"
+            )
         return earlier[-1], to_label
     return from_label, to_label
 
 
-def document_history(document: Document, progress: Progress | None = None) -> DocumentHistory:
+def document_history(
+    document: Document, progress: Progress | None = None
+) -> DocumentHistory:
     """Segment every present version of a document, compare each consecutive pair, and chain
     the links into lineages."""
     trees = []
@@ -116,7 +129,7 @@ def document_history(document: Document, progress: Progress | None = None) -> Do
             progress(f"{document.slug} {info.label}: segment")
         trees.append(segment_version(document, info.label))
     comparisons = []
-    for old, new in zip(trees, trees[1:]):
+    for old, new in itertools.pairwise(trees):
         if progress:
             progress(f"{document.slug} {old.label} → {new.label}: align and diff")
         comparisons.append(compare_trees(old, new, document.slug))

@@ -214,7 +214,8 @@ def diff_clauses(old: Sequence[Clause], new: Sequence[Clause]) -> tuple[DiffOp, 
     With no old clauses (an added clause) the diff is all insert; with no new ones, all delete.
     """
     return diff_texts(
-        "\n".join(layout_free(c.text) for c in old), "\n".join(layout_free(c.text) for c in new)
+        "\n".join(layout_free(c.text) for c in old),
+        "\n".join(layout_free(c.text) for c in new),
     )
 
 

@@ -35,7 +35,9 @@ def lineages(
     def union(a: str, b: str) -> None:
         ra, rb = find(a), find(b)
         if ra != rb:
-            parent[max(ra, rb, key=_sort_key(order))] = min(ra, rb, key=_sort_key(order))
+            parent[max(ra, rb, key=_sort_key(order))] = min(
+                ra, rb, key=_sort_key(order)
+            )
 
     for tree in trees:
         for clause in tree.clauses:
@@ -67,7 +69,9 @@ def _sort_key(order: dict[str, int]):
     return key
 
 
-def _steps_by_root(comparisons: Sequence[Comparison], find) -> dict[str, list[LineageStep]]:
+def _steps_by_root(
+    comparisons: Sequence[Comparison], find
+) -> dict[str, list[LineageStep]]:
     steps: dict[str, list[LineageStep]] = defaultdict(list)
     for comparison in comparisons:
         for change in comparison.changes:

@@ -262,7 +262,9 @@ class Comparison:
 
     def to_dict(self, changed_only: bool = False) -> dict:
         changes = [
-            c.to_dict() for c in self.changes if not (changed_only and c.type == "unchanged")
+            c.to_dict()
+            for c in self.changes
+            if not (changed_only and c.type == "unchanged")
         ]
         return {
             "document": self.document,

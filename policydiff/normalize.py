@@ -35,7 +35,9 @@ def _t2s():
     """Return OpenCC's Traditional → Simplified converter, or None when OpenCC is absent."""
     try:
         import opencc
-    except ImportError:  # pragma: no cover - opencc is a dependency; keep matching usable
+    except (
+        ImportError
+    ):  # pragma: no cover - opencc is a dependency; keep matching usable
         return None
     return opencc.OpenCC("t2s")
 
@@ -65,7 +67,9 @@ def chinese_number(numeral: str) -> int | None:
     total, current = 0, 0
     for char in numeral:
         if char in CHINESE_DIGITS:
-            current = current * 10 + CHINESE_DIGITS[char] if current else CHINESE_DIGITS[char]
+            current = (
+                current * 10 + CHINESE_DIGITS[char] if current else CHINESE_DIGITS[char]
+            )
         elif char in CHINESE_UNITS:
             total += (current or 1) * CHINESE_UNITS[char]
             current = 0

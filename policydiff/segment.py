@@ -27,7 +27,9 @@ _SPACE = "[\\s\u3000\u00a0]"
 ARTICLE = re.compile(rf"^第({_NUM})条(?:{_SPACE}+|(?=\S))")
 ARTICLE_EN = re.compile(r"^(?:Article|ARTICLE|Art\.)\s+(\d+)\b\.?")
 LAW_HEADING = re.compile(rf"^第({_NUM})([编章节])(?:{_SPACE}*)(.*)$")
-LAW_HEADING_EN = re.compile(r"^(Part|PART|Chapter|CHAPTER|Section|SECTION)\s+([IVXLC\d]+)\b[.:]?\s*(.*)$")
+LAW_HEADING_EN = re.compile(
+    r"^(Part|PART|Chapter|CHAPTER|Section|SECTION)\s+([IVXLC\d]+)\b[.:]?\s*(.*)$"
+)
 LAW_HEADING_RANK = {"编": 1, "Part": 1, "PART": 1, "章": 2, "Chapter": 2, "CHAPTER": 2}
 LAW_HEADING_RANK_DEFAULT = 3  # 节, Section
 
@@ -104,7 +106,9 @@ def _split_lines(text: str) -> list[_Line]:
 
 
 def _is_law(lines: list[_Line]) -> bool:
-    articles = sum(1 for line in lines if ARTICLE.match(line.text) or ARTICLE_EN.match(line.text))
+    articles = sum(
+        1 for line in lines if ARTICLE.match(line.text) or ARTICLE_EN.match(line.text)
+    )
     return articles >= 2
 
 
@@ -127,11 +131,17 @@ def _law_heading(text: str) -> tuple[int, str, str] | None:
     match = LAW_HEADING_EN.match(text)
     if match and len(match.group(3)) <= HEADING_MAX_CHARS * 2:
         kind, numeral, title = match.groups()
-        return LAW_HEADING_RANK.get(kind, LAW_HEADING_RANK_DEFAULT), f"{kind} {numeral}", title
+        return (
+            LAW_HEADING_RANK.get(kind, LAW_HEADING_RANK_DEFAULT),
+            f"{kind} {numeral}",
+            title,
+        )
     return None
 
 
-def _article_start(line: _Line, previous: _Line | None, last_number: int) -> tuple[str, int] | None:
+def _article_start(
+    line: _Line, previous: _Line | None, last_number: int
+) -> tuple[str, int] | None:
     """Return (label, number) when ``line`` opens a new article, telling articles from a
     hard-wrapped cross-reference (…依照本法 / 第三十条规定…) by numbering and context."""
     match = ARTICLE.match(line.text) or ARTICLE_EN.match(line.text)
@@ -143,12 +153,20 @@ def _article_start(line: _Line, previous: _Line | None, last_number: int) -> tup
     tail = line.text[match.end() :]
     label = match.group().strip(" \u3000\t")
     if last_number == 0 or number == last_number + 1:
-        if CROSS_REFERENCE_TAIL.match(tail) and previous and not _ends_line(previous.text):
+        if (
+            CROSS_REFERENCE_TAIL.match(tail)
+            and previous
+            and not _ends_line(previous.text)
+        ):
             return None
         return label, number
     follows_break = previous is None or _ends_line(previous.text)
     spaced = match.group() != match.group().rstrip() or tail[:1] in ("", "\u3000")
-    if number > last_number and follows_break and (spaced or not CROSS_REFERENCE_TAIL.match(tail)):
+    if (
+        number > last_number
+        and follows_break
+        and (spaced or not CROSS_REFERENCE_TAIL.match(tail))
+    ):
         return label, number
     return None
 
@@ -178,14 +196,22 @@ def _law_blocks(lines: list[_Line]) -> list[_Block]:
             label, last_number = article
             current = _Block("article", [line], number=label, numeral=last_number)
             blocks.append(current)
-        elif heading and (current is None or current.role != "article" or _ends_line(previous.text)):
+        elif heading and (
+            current is None or current.role != "article" or _ends_line(previous.text)
+        ):
             rank, number, title = heading
-            blocks.append(_Block("heading", [line], rank=rank, number=number, title=title))
+            blocks.append(
+                _Block("heading", [line], rank=rank, number=number, title=title)
+            )
             current = None
         elif current is not None and current.role in ("article", "paragraph"):
             current.lines.append(line)
         else:
-            role = "front" if last_number == 0 and not _has_heading(blocks) else "paragraph"
+            role = (
+                "front"
+                if last_number == 0 and not _has_heading(blocks)
+                else "paragraph"
+            )
             current = _Block(role, [line])
             blocks.append(current)
             if role == "front":
@@ -213,7 +239,8 @@ def _plan_marker(text: str) -> tuple[int, str, str] | None:
 
 def _is_heading_line(marker: tuple[int, str, str], following: _Line | None) -> bool:
     """A numbered line is a heading when it is short, one sentence at most, and what follows
-    it is body text or deeper numbering; otherwise it is an item that carries its own text."""
+    it is body text or deeper numbering; otherwise it is an item that carries its own text.
+    """
     rank, _, rest = marker
     if len(rest) > HEADING_MAX_CHARS or _count_sentences(rest) > 1:
         return False
@@ -235,7 +262,9 @@ def _plan_blocks(lines: list[_Line]) -> list[_Block]:
         following = lines[i + 1] if i + 1 < len(lines) else None
         if marker and _is_heading_line(marker, following):
             rank, number, title = marker
-            blocks.append(_Block("heading", [line], rank=rank, number=number, title=title))
+            blocks.append(
+                _Block("heading", [line], rank=rank, number=number, title=title)
+            )
             current = None
         elif marker:
             rank, number, _ = marker
@@ -269,14 +298,20 @@ def _build_tree(text: str, blocks: list[_Block], label: str) -> ClauseTree:
             continue
         address = tuple(_address_part(b) for b, _ in stack)
         counters[(block.role, address)] = counters.get((block.role, address), 0) + 1
-        clause_id = _unique(prefix + _clause_address(block, address, counters), used_ids)
+        clause_id = _unique(
+            prefix + _clause_address(block, address, counters), used_ids
+        )
         clauses.append(_make_clause(text, block, stack, clause_id, len(clauses)))
-    return ClauseTree(text=text, headings=tuple(headings), clauses=tuple(clauses), label=label)
+    return ClauseTree(
+        text=text, headings=tuple(headings), clauses=tuple(clauses), label=label
+    )
 
 
 def _address_part(block: _Block) -> str:
     if block.numeral is None:
-        block.numeral = chinese_number(block.number.strip("第编章节")) if block.number else None
+        block.numeral = (
+            chinese_number(block.number.strip("第编章节")) if block.number else None
+        )
     return str(block.numeral) if block.numeral is not None else block.number
 
 
@@ -305,7 +340,9 @@ def _heading_display(block: _Block) -> str:
     return block.lines[0].text
 
 
-def _make_heading(text: str, block: _Block, stack: list, prefix: str, ordinal: int) -> Heading:
+def _make_heading(
+    text: str, block: _Block, stack: list, prefix: str, ordinal: int
+) -> Heading:
     path = tuple(_heading_display(b) for b, _ in stack) + (_heading_display(block),)
     return Heading(
         id=f"{prefix}h{ordinal + 1}",
@@ -319,7 +356,9 @@ def _make_heading(text: str, block: _Block, stack: list, prefix: str, ordinal: i
     )
 
 
-def _make_clause(text: str, block: _Block, stack: list, clause_id: str, ordinal: int) -> Clause:
+def _make_clause(
+    text: str, block: _Block, stack: list, clause_id: str, ordinal: int
+) -> Clause:
     source = text[block.start : block.end]
     body_offset = _label_length(block, source)
     sentences = split_sentences(text, block.start, block.end, body_offset)
@@ -393,7 +432,9 @@ _SENTENCE_BREAK = re.compile(
 )
 
 
-def split_sentences(text: str, start: int, end: int, body_offset: int = 0) -> tuple[Sentence, ...]:
+def split_sentences(
+    text: str, start: int, end: int, body_offset: int = 0
+) -> tuple[Sentence, ...]:
     """Split ``text[start:end]`` into sentences whose spans cover it, ending a sentence at
     。！？ (and ； or ： at the end of a line, as in a list of items), never at a hard wrap.
 

@@ -244,7 +244,12 @@ def plan_history() -> DocumentHistory:
         slug="beijing-services-pilot",
         path=Path("versions/beijing-services-pilot"),
         versions=(
-            VersionInfo("2015", status="missing", date="2015-05-21", doc_number="国函〔2015〕81号"),
+            VersionInfo(
+                "2015",
+                status="missing",
+                date="2015-05-21",
+                doc_number="国函〔2015〕81号",
+            ),
             VersionInfo("2017", status="missing", date="2017-06-25"),
             VersionInfo(
                 "2019",

@@ -14,6 +14,7 @@ names one revision for good.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections import defaultdict
@@ -105,10 +106,10 @@ class Revision:
     """A SYNTHETIC revision of the 2019 plan and the alignment it should get."""
 
     kind: str
-    old_text: str
-    new_text: str
-    truth: tuple[TruthLink, ...]
-    notes: tuple[str, ...]
+    old_text: str = field(repr=False)
+    new_text: str = field(repr=False)
+    truth: tuple[TruthLink, ...] = field(repr=False)
+    notes: tuple[str, ...] = ()
 
     def trees(self) -> tuple[ClauseTree, ClauseTree]:
         return segment(self.old_text, OLD_LABEL), segment(self.new_text, NEW_LABEL)
@@ -188,7 +189,7 @@ def reorder_sections(draft: Draft, rng: random.Random) -> bool:
     """
     secs = sections(draft.lines)
     choices = []
-    for (h1, p1), (h2, p2) in zip(secs, secs[1:]):
+    for (h1, p1), (h2, p2) in itertools.pairwise(secs):
         both = [h1, h2, *p1, *p2]
         if (
             draft.lines[h1].role == draft.lines[h2].role == "heading2"
@@ -227,7 +228,9 @@ def move_paragraph(draft: Draft, rng: random.Random) -> bool:
 
 def _move(draft: Draft, n: int, heading: int, slot: int) -> None:
     line = replace(draft.lines[n], edit="moved")
-    draft.notes.append(f"move {_name(draft, n)} to under {draft.lines[heading].text[:12]}")
+    draft.notes.append(
+        f"move {_name(draft, n)} to under {draft.lines[heading].text[:12]}"
+    )
     draft.lines.insert(slot, line)
     del draft.lines[n if n < slot else n + 1]
 
@@ -509,7 +512,9 @@ def find(draft: Draft, lead: str) -> int:
     return found[0]
 
 
-def scripted(steps: Sequence[tuple[str, ...]], seed: int = 0) -> Revision:
+def scripted(
+    steps: Sequence[tuple[str, ...]], kind: str = "scripted", seed: int = 0
+) -> Revision:
     """SYNTHETIC: named edits in turn, each step a tuple naming its lines by how they start.
 
     ``("move", LEAD, HEADING, "start"|"end")``, ``("split", LEAD, CUT)``,
@@ -537,7 +542,7 @@ def scripted(steps: Sequence[tuple[str, ...]], seed: int = 0) -> Revision:
             del draft.lines[n]
         else:
             raise ValueError(f"unknown step {action!r}")
-    return finish(draft, "scripted")
+    return finish(draft, kind)
 
 
 REVISIONS: dict[str, Callable[[int], Revision]] = {

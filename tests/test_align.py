@@ -44,8 +44,12 @@ def predicted_links(alignment) -> set[tuple[int | None, int | None]]:
 
 
 def align_pair(law: str, old_label: str, new_label: str):
-    old = segment((CORPORA / law / f"{old_label}.txt").read_text(encoding="utf-8"), old_label)
-    new = segment((CORPORA / law / f"{new_label}.txt").read_text(encoding="utf-8"), new_label)
+    old = segment(
+        (CORPORA / law / f"{old_label}.txt").read_text(encoding="utf-8"), old_label
+    )
+    new = segment(
+        (CORPORA / law / f"{new_label}.txt").read_text(encoding="utf-8"), new_label
+    )
     return align(old, new)
 
 
@@ -62,7 +66,9 @@ def test_links_match_the_gold_alignment(pair):
     law, stem = pair.split("/")
     old_label, new_label = stem.split("__")
     alignment = align_pair(law, old_label, new_label)
-    precision, recall, f1 = scores(gold_links(GOLD / law / f"{stem}.csv"), predicted_links(alignment))
+    precision, recall, f1 = scores(
+        gold_links(GOLD / law / f"{stem}.csv"), predicted_links(alignment)
+    )
     print(f"{pair}: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
     assert f1 >= F1_FLOOR[pair]
 
@@ -73,7 +79,10 @@ def test_every_gold_file_is_scored():
 
 @pytest.mark.parametrize(
     "law,old_label,new_label",
-    [("food-safety-law", "2009", "2015"), ("animal-epidemic-prevention-law", "2015", "2020-draft-1")],
+    [
+        ("food-safety-law", "2009", "2015"),
+        ("animal-epidemic-prevention-law", "2015", "2020-draft-1"),
+    ],
 )
 def test_every_clause_is_in_exactly_one_link(law, old_label, new_label):
     alignment = align_pair(law, old_label, new_label)

@@ -7,13 +7,12 @@ alignment it should get. These are test inputs only, never policy versions.
 from collections import Counter
 
 import pytest
+import synthetic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policydiff.align import align
 from policydiff.model import CHANGE_TYPES
-
-import synthetic
 
 SEEDS = range(5)
 
@@ -30,6 +29,45 @@ def _check(revision: synthetic.Revision) -> None:
 @pytest.mark.parametrize("kind", list(synthetic.REVISIONS))
 def test_alignment_recovers_the_edit(kind, seed):
     _check(synthetic.REVISIONS[kind](seed))
+
+
+# Small edits, named, that a reader can check by eye. Each was first found by a random one.
+NAMED = {
+    # One of a section's two paragraphs moves to the end of the section before it: the
+    # order of the clauses is kept, so only the section tells which one moved.
+    "move-first-of-two-to-previous-section": [("move", "优化服务供给。", "（七）", "end")],
+    "move-first-of-two-to-previous-section-2": [
+        ("move", "在国务院领导下", "（九）", "end")
+    ],
+    # A paragraph moves up past its reworded neighbour: the neighbour stayed and is modified.
+    "move-past-reworded-neighbour": [
+        ("reword", "推进文化行业扩大对外开放。"),
+        ("move", "多形式助推国际文化交流。", "（一）", "end"),
+    ],
+    # A section's only paragraph leaves, after another paragraph moved into that section.
+    "move-only-paragraph-after-another-moved-in": [
+        ("move", "提升进出口通关便利化水平。", "（一）", "end"),
+        ("move", "坚持把保障政治安全放在突出位置", "一、总体要求", "end"),
+    ],
+    # A section's first paragraph moves to the previous section; the other two merge.
+    "move-first-then-merge-the-rest": [
+        ("move", "促进产业协同开放。", "（四）", "end"),
+        ("merge", "服务保障河北雄安新区建设发展。"),
+    ],
+    "split-and-merge-in-one-section": [
+        ("split", "强化航空口岸国际枢纽功能。", "3"),
+        ("merge", "优化国际会展服务。"),
+    ],
+    "reword-and-remove-in-one-section": [
+        ("reword", "拓宽融资渠道。"),
+        ("remove", "支持科技成果转化。"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(NAMED))
+def test_named_edits(name):
+    _check(synthetic.scripted(NAMED[name], name))
 
 
 @pytest.mark.parametrize("kind", list(synthetic.REVISIONS))

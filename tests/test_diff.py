@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 import policydiff.diff as diff_module
 from policydiff.diff import (
     diff_clauses,
-    layout_free,
     diff_texts,
     escape_markdown,
+    layout_free,
     ops_to_html,
     raw_diff,
     render,

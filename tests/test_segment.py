@@ -10,7 +10,12 @@ from policydiff.normalize import chinese_number, matching_key, to_simplified
 from policydiff.segment import segment
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
-PLAN_2019 = Path(__file__).resolve().parents[1] / "versions" / "beijing-services-pilot" / "2019.txt"
+PLAN_2019 = (
+    Path(__file__).resolve().parents[1]
+    / "versions"
+    / "beijing-services-pilot"
+    / "2019.txt"
+)
 
 
 def read(law: str, label: str) -> str:
@@ -59,7 +64,9 @@ def test_hard_line_breaks_do_not_split_sentences():
     first = tree.clause("d1:a1")
     assert "\n" in first.text
     assert len(first.sentences) == 1
-    assert first.key.startswith("为了加强对动物防疫活动的管理,预防、控制、净化、消灭动物疫病")
+    assert first.key.startswith(
+        "为了加强对动物防疫活动的管理,预防、控制、净化、消灭动物疫病"
+    )
 
 
 def test_table_of_contents_is_front_matter_not_chapters():
@@ -72,7 +79,9 @@ def test_table_of_contents_is_front_matter_not_chapters():
 
 
 def test_heading_glued_to_its_title():
-    tree = segment("第一章总则\n第一条 为了保障安全，制定本法。\n第二条 本法适用于全国。\n", "x")
+    tree = segment(
+        "第一章总则\n第一条 为了保障安全，制定本法。\n第二条 本法适用于全国。\n", "x"
+    )
     assert tree.headings[0].label == "第一章"
     assert tree.headings[0].title == "总则"
     assert tree.clauses[0].path == ("第一章总则",)
@@ -84,7 +93,10 @@ def test_plan_paragraphs_are_named_by_their_lead_sentence():
     assert "二（二）推进文化行业扩大对外开放" in labels
     clause = tree.clause("2019:2.2.p1")
     assert clause.label == "二（二）推进文化行业扩大对外开放"
-    assert clause.path == ("二、主要任务", "（二）立足文化中心建设，提升文化软实力和国际影响力。")
+    assert clause.path == (
+        "二、主要任务",
+        "（二）立足文化中心建设，提升文化软实力和国际影响力。",
+    )
     assert "允许设立外商独资演出经纪机构" in clause.text
     assert len(clause.sentences) == 4
 
@@ -127,7 +139,9 @@ def test_english_text_segments_into_articles_and_sentences():
     assert tree.headings[0].title == "General Provisions"
 
 
-@pytest.mark.parametrize("numeral,value", [("十二", 12), ("一百零五", 105), ("二十", 20), ("154", 154)])
+@pytest.mark.parametrize(
+    "numeral,value", [("十二", 12), ("一百零五", 105), ("二十", 20), ("154", 154)]
+)
 def test_chinese_numbers(numeral, value):
     assert chinese_number(numeral) == value
 
@@ -145,7 +159,18 @@ def covered_characters(tree) -> list[int]:
     st.lists(
         st.one_of(
             st.sampled_from(
-                ["第一章 总则", "第三条 ", "一、", "（二）", "1.", "目录", "\n", "\u3000", "。", "；"]
+                [
+                    "第一章 总则",
+                    "第三条 ",
+                    "一、",
+                    "（二）",
+                    "1.",
+                    "目录",
+                    "\n",
+                    "\u3000",
+                    "。",
+                    "；",
+                ]
             ),
             st.text(alphabet="法规定应当不得支持允许的，。ab1 \n", max_size=30),
         ),
