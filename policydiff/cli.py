@@ -149,6 +149,11 @@ def _notice_if_slow(message: str, quiet: bool) -> Iterator[None]:
         timer.cancel()
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 document``, ``2 documents``: ``noun`` is the plural."""
+    return f"{n} {noun.removesuffix('s') if n == 1 else noun}"
+
+
 def _dump(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -244,7 +249,7 @@ def _document_dict(doc: Document, name: str | None, corpus: Path) -> dict:
 
 @cli.command()
 @click.argument("document")
-@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--label", required=True, help="The version label: 2019, 2020-draft-1.")
 @click.option(
     "--date",
@@ -367,8 +372,8 @@ def _print_check(documents: Sequence[Document], problems: Sequence[Problem]) -> 
     warnings = len(problems) - errors
     versions = sum(len(d.versions) for d in documents)
     click.echo(
-        f"{len(documents)} documents, {versions} versions:"
-        f" {errors} errors, {warnings} warnings"
+        f"{_count(len(documents), 'documents')}, {_count(versions, 'versions')}:"
+        f" {_count(errors, 'errors')}, {_count(warnings, 'warnings')}"
     )
 
 
@@ -380,7 +385,11 @@ def _print_check(documents: Sequence[Document], problems: Sequence[Problem]) -> 
 @click.option(
     "--from", "from_label", help="The old version; by default the one before --to."
 )
-@click.option("--to", "to_label", help="The new version; by default the latest.")
+@click.option(
+    "--to",
+    "to_label",
+    help="The new version; by default the one after --from, or the latest.",
+)
 @format_option("text", "html", "markdown", "json")
 @click.option(
     "--unit",
@@ -796,7 +805,7 @@ def build(db: Path, documents: tuple[str, ...], quiet: bool, corpus: Path):
         progress=None if quiet else progress,
     )
     counts = _table_counts(path)
-    summary = ", ".join(f"{n} {table}" for table, n in counts.items())
+    summary = ", ".join(_count(n, table) for table, n in counts.items())
     click.echo(f"Built {path}: {summary}")
 
 

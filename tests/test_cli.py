@@ -13,6 +13,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+import policydiff.cli
 from policydiff.cli import cli
 from policydiff.corpus import read_text_file
 from policydiff.diff import layout_free
@@ -614,6 +615,17 @@ def test_diff_output_file(tmp_path):
     assert "\x1b[" not in text_out.read_text("utf-8")
 
 
+def test_diff_says_what_it_does_when_slow(monkeypatch):
+    monkeypatch.setattr(policydiff.cli, "SLOW", 0.0)
+    args = ["diff", FOOD, "--format", "json", "--corpus", VERSIONS]
+    result = invoke(*args)
+    assert_ok(result)
+    assert result.stderr == "Comparing food-safety-law…\n"
+    json.loads(result.stdout)
+    result = invoke(*args, "--quiet")
+    assert result.stderr == ""
+
+
 def test_diff_default_pair_shared_corpora():
     result = invoke(
         "diff", CORPORA / "animal-epidemic-prevention-law", "--changed-only"
@@ -875,8 +887,11 @@ def test_build(corpus, tmp_path):
     counts = table_counts(db)
     assert counts["documents"] == 2 and counts["versions"] == 6
     assert counts["clauses"] > 300 and counts["changes"] > 200
-    summary = ", ".join(f"{n} {table}" for table, n in counts.items())
-    assert result.stdout.splitlines() == [f"Built {db}: {summary}"]
+    summary = (
+        f"Built {db}: 2 documents, 6 versions, {counts['clauses']} clauses,"
+        f" {counts['changes']} changes, {counts['lineages']} lineages"
+    )
+    assert result.stdout.splitlines() == [summary]
     assert "food-safety-law 2009 → 2015" in result.stderr  # progress
     # Twice is safe, and --quiet shows no progress.
     result = invoke("build", db, "--quiet", "--corpus", corpus)
@@ -891,7 +906,7 @@ def test_build_one_document_of_shared_corpora(tmp_path):
     result = invoke("build", db, "--document", FOOD, "--corpus", CORPORA, "-q")
     assert_ok(result)
     assert table_counts(db)["documents"] == 1
-    assert result.stdout.startswith(f"Built {db}: 1 documents, 3 versions, ")
+    assert result.stdout.startswith(f"Built {db}: 1 document, 3 versions, ")
 
 
 @pytest.mark.parametrize("breakage", ["checksum", "manifest", "document"])
