@@ -33,6 +33,7 @@ from .corpus import (
 )
 from .diff import ops_to_text, render
 from .errors import PolicydiffError
+from .lineage import find_lineages
 from .model import Clause, ClauseTree, Document, DocumentHistory, Lineage
 from .normalize import matching_key
 
@@ -606,7 +607,7 @@ def history(
     doc = load_document(document, corpus)
     with _notice_if_slow(f"Comparing every version of {doc.slug}…", quiet):
         result = document_history(doc)
-    found = matching_lineages(result, query)
+    found = find_lineages(result, query)
     if fmt == "json":
         _dump(
             {
@@ -627,31 +628,6 @@ def history(
             click.echo()
         for line in _lineage_lines(result, lineage, use_color):
             click.echo(line, color=use_color)
-
-
-def matching_lineages(result: DocumentHistory, query: str) -> list[Lineage]:
-    """The lineages with a clause whose label or text contains ``query`` (normalised)."""
-    key = matching_key(query)
-    hits = {
-        clause.id
-        for tree in result.trees
-        for clause in tree.clauses
-        if key in matching_key(clause.label) or key in matching_key(clause.text)
-    }
-    found = [
-        lineage
-        for lineage in result.lineages
-        if any(cid in hits for _, ids in lineage.clauses for cid in ids)
-    ]
-    order = {t.label: k for k, t in enumerate(result.trees)}
-    ordinals = {c.id: c.ordinal for tree in result.trees for c in tree.clauses}
-    return sorted(
-        found,
-        key=lambda lin: (
-            order[lin.first_version],
-            min(ordinals[i] for i in lin.clauses[0][1]),
-        ),
-    )
 
 
 def _clauses_by_id(result: DocumentHistory) -> dict[str, Clause]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from .model import ClauseTree, Comparison, Lineage, LineageStep
+from .model import ClauseTree, Comparison, DocumentHistory, Lineage, LineageStep
+from .normalize import matching_key
 
 
 def lineages(
@@ -22,7 +23,12 @@ def lineages(
     :param comparisons: each consecutive pair of versions compared (``trees[k]`` →
         ``trees[k + 1]``); every clause of both versions is in exactly one change.
     """
-    order = {tree.label: k for k, tree in enumerate(trees)}
+    position = {
+        clause.id: (k, clause.ordinal)
+        for k, tree in enumerate(trees)
+        for clause in tree.clauses
+    }
+    key = _sort_key(position, len(trees))
     parent: dict[str, str] = {}
 
     def find(node: str) -> str:
@@ -35,9 +41,7 @@ def lineages(
     def union(a: str, b: str) -> None:
         ra, rb = find(a), find(b)
         if ra != rb:
-            parent[max(ra, rb, key=_sort_key(order))] = min(
-                ra, rb, key=_sort_key(order)
-            )
+            parent[max(ra, rb, key=key)] = min(ra, rb, key=key)
 
     for tree in trees:
         for clause in tree.clauses:
@@ -55,16 +59,17 @@ def lineages(
         members[find(clause_id)].append(clause_id)
     steps = _steps_by_root(comparisons, find)
     result = [
-        _lineage(root, sorted(ids, key=_sort_key(order)), steps.get(root, []))
+        _lineage(root, sorted(ids, key=key), steps.get(root, []))
         for root, ids in members.items()
     ]
-    return tuple(sorted(result, key=lambda lin: _sort_key(order)(lin.id)))
+    return tuple(sorted(result, key=lambda lin: key(lin.id)))
 
 
-def _sort_key(order: dict[str, int]):
-    def key(clause_id: str) -> tuple[int, str]:
-        label, _, address = clause_id.partition(":")
-        return (order.get(label, len(order)), address)
+def _sort_key(position: dict[str, tuple[int, int]], versions: int):
+    """Order clause ids by version, then by their place in the version."""
+
+    def key(clause_id: str) -> tuple[int, int, str]:
+        return (*position.get(clause_id, (versions, 0)), clause_id)
 
     return key
 
@@ -95,3 +100,23 @@ def _lineage(root: str, clause_ids: list[str], steps: list[LineageStep]) -> Line
         by_version[clause_id.partition(":")[0]].append(clause_id)
     clauses = tuple((label, tuple(ids)) for label, ids in by_version.items())
     return Lineage(id=root, clauses=clauses, steps=tuple(steps))
+
+
+def find_lineages(history: DocumentHistory, query: str) -> list[Lineage]:
+    """The lineages with a clause whose label or text contains ``query``.
+
+    Matching is on normalised text, so 风险评估 finds 風險評估 and full- or half-width
+    punctuation does not matter. Lineages keep the order of ``history.lineages``.
+    """
+    key = matching_key(query)
+    hits = {
+        clause.id
+        for tree in history.trees
+        for clause in tree.clauses
+        if key in matching_key(clause.label) or key in matching_key(clause.text)
+    }
+    return [
+        lineage
+        for lineage in history.lineages
+        if any(cid in hits for _, ids in lineage.clauses for cid in ids)
+    ]
