@@ -45,6 +45,11 @@ class AlignOptions:
     power: float = 2.0
     attach: float = 0.25
     strong_move: float = 0.45
+    cover_gain: float = 0.15
+    cover_back: float = 0.2
+    cover_left: float = 0.3
+    cover_steps: int = 3
+    same_section: float = 0.1
     move_shared: float = 0.1
 
 
@@ -90,6 +95,7 @@ def align(
     backbone = dict(matched)
     _link_moves(index, matched, pairs, options)
     edges = _partial_edges(index, pairs, matched, options)
+    edges |= _cover_remainders(index, pairs, matched, edges, options)
     edges |= _attach_leftovers(pairs, matched, edges, options)
     links = _build_links(index, matched, backbone, edges)
     primary = {(index.old[i].id, index.new[j].id) for i, (j, _) in matched.items()}
@@ -237,8 +243,10 @@ def _exact_and_backbone(
         if score < options.backbone:
             continue
         nearness = 1 - abs(i / max(len(old), 1) - j / max(len(new), 1))
-        same_section = old[i].path[-1:] == new[j].path[-1:]
-        weight = score**options.power + 0.02 * nearness + 0.01 * same_section
+        same_section = _section(old[i]) == _section(new[j])
+        weight = (
+            score**options.power + 0.02 * nearness + options.same_section * same_section
+        )
         scored.append((i, j, weight))
     chain = _heaviest_chain(scored, len(new))
     return {
@@ -357,6 +365,59 @@ def _partial_edges(
     return edges
 
 
+def _cover_remainders(
+    index: _Index,
+    pairs: dict[tuple[int, int], float],
+    matched: dict[int, tuple[int, str]],
+    edges: set[tuple[int, int]],
+    options: AlignOptions,
+) -> set[tuple[int, int]]:
+    """Find where the rest of a clause went once its main counterpart is known.
+
+    For a clause whose linked counterparts leave a good part of its distinctive wording
+    unexplained, link the clause on the other side that carries most of that remainder,
+    and repeat: a split (or, the other way round, a merge) found by coverage.
+    """
+    links = {(i, j) for i, (j, _) in matched.items()} | edges
+    added: set[tuple[int, int]] = set()
+    by_old: dict[int, list[int]] = defaultdict(list)
+    by_new: dict[int, list[int]] = defaultdict(list)
+    for i, j in pairs:
+        by_old[i].append(j)
+        by_new[j].append(i)
+    sides = (
+        (index.old_grams, index.new_grams, by_old, lambda a, b: (a, b)),
+        (index.new_grams, index.old_grams, by_new, lambda a, b: (b, a)),
+    )
+    for own, other, candidates, edge in sides:
+        for a, grams in enumerate(own):
+            if not grams:
+                continue
+            partners = [b for b in candidates.get(a, ()) if edge(a, b) in links | added]
+            if not partners:
+                continue  # a clause with no link at all is left to the other passes
+            remainder = set(grams)
+            for b in partners:
+                remainder -= other[b]
+            for _ in range(options.cover_steps):
+                if len(remainder) / len(grams) < options.cover_left:
+                    break
+                best, gain = None, 0.0
+                for b in candidates.get(a, ()):
+                    if b in partners or not other[b]:
+                        continue
+                    share = len(remainder & other[b]) / len(grams)
+                    back = len(grams & other[b]) / len(other[b])
+                    if share > gain and back >= options.cover_back:
+                        best, gain = b, share
+                if best is None or gain < options.cover_gain:
+                    break
+                added.add(edge(a, best))
+                partners.append(best)
+                remainder -= other[best]
+    return added
+
+
 def _attach_leftovers(
     pairs: dict[tuple[int, int], float],
     matched: dict[int, tuple[int, str]],
@@ -466,9 +527,9 @@ def _typed_link(index, olds, news, group_edges, matched, backbone, section_map) 
         similarity = cosine(index.old_vectors[i], index.new_vectors[j])
         if old[i].key == new[j].key:
             similarity = 1.0
-        moved = backbone.get(i, (None,))[0] != j or section_map.get(
-            _section(old[i])
-        ) not in (None, _section(new[j]))
+        moved = backbone.get(i, (None,))[0] != j or _changed_section(
+            _section(old[i]), _section(new[j]), section_map
+        )
         if moved:
             kind = "moved"
         else:
@@ -500,13 +561,33 @@ def _section(clause: Clause) -> str:
     ).replace(" ", "")
 
 
-def _section_majority(old, new, matched) -> dict[str, str]:
-    """Where most of each old section's linked clauses went: a clause that went elsewhere
-    changed section, even when the whole section was renamed or renumbered."""
-    votes: dict[str, Counter] = defaultdict(Counter)
+def _section_majority(old, new, matched) -> tuple[dict[str, str], dict[str, str]]:
+    """Which new section each old section mostly went to, and which old section each new
+    section mostly came from; a tie goes to the section of the same title. So a clause that
+    went elsewhere changed section, even when the whole section was renamed or renumbered.
+    """
+    votes: Counter = Counter()
     for i, (j, _) in matched.items():
-        votes[_section(old[i])][_section(new[j])] += 1
-    return {section: counts.most_common(1)[0][0] for section, counts in votes.items()}
+        votes[(_section(old[i]), _section(new[j]))] += 1
+
+    def majority(side: int) -> dict[str, str]:
+        best: dict[str, tuple[int, bool, str]] = {}
+        for pair, count in votes.items():
+            here, there = pair[side], pair[1 - side]
+            candidate = (count, here == there, there)
+            if candidate > best.get(here, (0, False, "")):
+                best[here] = candidate
+        return {section: choice[2] for section, choice in best.items()}
+
+    return majority(0), majority(1)
+
+
+def _changed_section(old_section: str, new_section: str, section_map) -> bool:
+    """Whether a link crosses sections against the grain of its sections' correspondence."""
+    forward, backward = section_map
+    return forward.get(old_section, new_section) != new_section or (
+        backward.get(new_section, old_section) != old_section
+    )
 
 
 def _in_reading_order(

@@ -35,7 +35,9 @@ def test_alignment_recovers_the_edit(kind, seed):
 NAMED = {
     # One of a section's two paragraphs moves to the end of the section before it: the
     # order of the clauses is kept, so only the section tells which one moved.
-    "move-first-of-two-to-previous-section": [("move", "优化服务供给。", "（七）", "end")],
+    "move-first-of-two-to-previous-section": [
+        ("move", "优化服务供给。", "（七）", "end")
+    ],
     "move-first-of-two-to-previous-section-2": [
         ("move", "在国务院领导下", "（九）", "end")
     ],
@@ -65,32 +67,7 @@ NAMED = {
 }
 
 
-#: Known gap: a paragraph that moves across a section boundary while keeping its order is
-#: still typed unchanged (the section-majority rule does not flag it yet). Strict xfail, so
-#: fixing the aligner makes these fail until the mark is removed.
-KNOWN_SECTION_MOVE_GAPS = {
-    "move-first-of-two-to-previous-section",
-    "move-first-of-two-to-previous-section-2",
-    "move-past-reworded-neighbour",
-    "move-only-paragraph-after-another-moved-in",
-    "move-first-then-merge-the-rest",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True, reason="section move with order kept is typed unchanged"
-            ),
-        )
-        if name in KNOWN_SECTION_MOVE_GAPS
-        else name
-        for name in NAMED
-    ],
-)
+@pytest.mark.parametrize("name", list(NAMED))
 def test_named_edits(name):
     _check(synthetic.scripted(NAMED[name], name))
 
