@@ -20,6 +20,7 @@ found through a sentence index over the whole new version.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -49,7 +50,7 @@ class AlignOptions:
     cover_back: float = 0.2
     cover_left: float = 0.3
     cover_steps: int = 3
-    same_section: float = 0.1
+    same_section: float = 0.3
     move_shared: float = 0.1
 
 
@@ -82,6 +83,7 @@ BOILERPLATE = (
     "进一步",
 )
 BOILERPLATE_WEIGHT = 0.25
+SEARCH_FEATURES = 48
 _NON_WORD = re.compile(r"[\W_]+")
 
 
@@ -135,7 +137,9 @@ class _Index:
             self.idf[feature] *= BOILERPLATE_WEIGHT
         self.old_vectors = [self._vector(c) for c in old_features]
         self.new_vectors = [self._vector(c) for c in new_features]
-        self.common = max(20, total // 20)
+        # Features in more clauses than this are too common to find candidates by (they
+        # still count in the cosine): it keeps the search near-linear in the clause count.
+        self.common = max(20, int(2 * math.sqrt(total)))
         self.df = df
         self.old_grams = [_grams(c.key) for c in old]
         self.new_grams = [_grams(c.key) for c in new]
@@ -146,27 +150,38 @@ class _Index:
         boilerplate = {g for g, n in gram_df.items() if n > max(4, total // 40)}
         self.old_grams = [g - boilerplate for g in self.old_grams]
         self.new_grams = [g - boilerplate for g in self.new_grams]
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for j, vector in enumerate(self.new_vectors):
+        self.new_postings = self._postings(self.new_vectors)
+        self.old_postings = self._postings(self.old_vectors)
+
+    def _postings(self, vectors: list[Vector]) -> dict[str, list[tuple[int, float]]]:
+        """Feature → the clauses that have it, for the features rare enough to search by."""
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for n, vector in enumerate(vectors):
             for feature, weight in vector.items():
-                self.postings[feature].append((j, weight))
+                if self.df[feature] <= self.common:
+                    postings[feature].append((n, weight))
+        return postings
 
     def _vector(self, counts: Counter) -> Vector:
         vector = {f: (1 + math.log(n)) * self.idf[f] for f, n in counts.items()}
         norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
         return {f: w / norm for f, w in vector.items()}
 
-    def nearest(self, i: int, k: int) -> list[tuple[int, float]]:
-        """The ``k`` new clauses most similar to old clause ``i`` (cosine, exact)."""
-        vector = self.old_vectors[i]
+    def nearest(self, i: int, k: int, reverse: bool = False) -> list[tuple[int, float]]:
+        """The ``k`` new clauses most similar to old clause ``i`` (cosine, exact); with
+        ``reverse``, the old clauses most similar to new clause ``i``."""
+        vector = (self.new_vectors if reverse else self.old_vectors)[i]
+        others = self.old_vectors if reverse else self.new_vectors
+        postings = self.old_postings if reverse else self.new_postings
         scores: dict[int, float] = defaultdict(float)
-        for feature, weight in vector.items():
-            if self.df[feature] > self.common:
-                continue  # too common to find candidates by; still counted in the cosine
-            for j, other in self.postings.get(feature, ()):
+        # The clause's most distinctive features find its candidates; the cosine then
+        # counts them all.
+        searched = heapq.nlargest(SEARCH_FEATURES, vector.items(), key=lambda fw: fw[1])
+        for feature, weight in searched:
+            for j, other in postings.get(feature, ()):
                 scores[j] += weight * other
-        best = sorted(scores, key=scores.__getitem__, reverse=True)[: k * 2]
-        exact = [(j, cosine(vector, self.new_vectors[j])) for j in best]
+        best = heapq.nlargest(k + 4, scores, key=scores.__getitem__)
+        exact = [(j, cosine(vector, others[j])) for j in best]
         return sorted(exact, key=lambda p: -p[1])[:k]
 
 
@@ -220,9 +235,8 @@ def _candidates(index: _Index, options: AlignOptions) -> dict[tuple[int, int], f
             if score > 0.05:
                 pairs[(i, j)] = score
     # The reverse direction: new clauses whose best old match the forward pass missed.
-    reverse = _Index(index.new, index.old)
     for j in range(len(index.new)):
-        for i, score in reverse.nearest(j, options.candidates):
+        for i, score in index.nearest(j, options.candidates, reverse=True):
             if score > 0.05:
                 pairs.setdefault((i, j), score)
     return pairs
@@ -393,7 +407,7 @@ def _cover_remainders(
         for a, grams in enumerate(own):
             if not grams:
                 continue
-            partners = [b for b in candidates.get(a, ()) if edge(a, b) in links | added]
+            partners = [b for b in candidates.get(a, ()) if edge(a, b) in links]
             if not partners:
                 continue  # a clause with no link at all is left to the other passes
             remainder = set(grams)
@@ -413,6 +427,7 @@ def _cover_remainders(
                 if best is None or gain < options.cover_gain:
                     break
                 added.add(edge(a, best))
+                links.add(edge(a, best))
                 partners.append(best)
                 remainder -= other[best]
     return added

@@ -21,7 +21,6 @@ from .model import (
     DocumentHistory,
 )
 from .segment import segment
-from .store import write_database
 
 Progress = Callable[[str], None]
 
@@ -157,4 +156,8 @@ def build(
     if documents:
         chosen = tuple(load_document(name, corpus) for name in documents)
     histories = [document_history(document, progress) for document in chosen]
+    from .store import (
+        write_database,
+    )  # sqlite-utils is needed only here: keep `diff` quick
+
     return write_database(db_path, histories, progress=progress)

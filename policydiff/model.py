@@ -8,6 +8,7 @@ database all see the same values. ``to_dict`` methods give the JSON shapes the C
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 #: Link types, in the order a reader meets them.
@@ -162,11 +163,13 @@ class ClauseTree:
     clauses: tuple[Clause, ...]
     label: str = ""
 
+    @cached_property
+    def _by_id(self) -> dict[str, Clause]:
+        return {clause.id: clause for clause in self.clauses}
+
     def clause(self, clause_id: str) -> Clause:
-        for clause in self.clauses:
-            if clause.id == clause_id:
-                return clause
-        raise KeyError(clause_id)
+        """The clause with this id (KeyError if there is none)."""
+        return self._by_id[clause_id]
 
 
 # ---------------------------------------------------------------------------- alignment
