@@ -46,6 +46,12 @@ NAMED = {
         ("reword", "推进文化行业扩大对外开放。"),
         ("move", "多形式助推国际文化交流。", "（一）", "end"),
     ],
+    # A paragraph moves down past its neighbour, which is reworded in four places (探索 ×2,
+    # 积极, 研究): the neighbour stayed and is modified.
+    "move-past-heavily-reworded-neighbour": [
+        ("reword", "发展新业态新模式。"),
+        ("move", "优化服务供给。", "（九）", "start"),
+    ],
     # A section's only paragraph leaves, after another paragraph moved into that section.
     "move-only-paragraph-after-another-moved-in": [
         ("move", "提升进出口通关便利化水平。", "（一）", "end"),
