@@ -24,7 +24,10 @@ from .normalize import chinese_number, matching_key
 _NUM = r"[一二三四五六七八九十百千零〇两\d０-９]+"
 _SPACE = "[\\s\u3000\u00a0]"
 
-ARTICLE = re.compile(rf"^第({_NUM})条(?:{_SPACE}+|(?=\S))")
+ARTICLE = re.compile(rf"^第({_NUM})条(?:{_SPACE}+|(?=\S)|$)")
+# Where a text run together into one line (pasted from a web page) starts its next article:
+# after a sentence end, at 第X条 followed by a space.
+RUN_ON_ARTICLE = re.compile(rf"(?<=[。；;])[ \t\u3000]*(?=第{_NUM}条[ \t\u3000])")
 ARTICLE_EN = re.compile(r"^(?:Article|ARTICLE|Art\.)\s+(\d+)\b\.?")
 LAW_HEADING = re.compile(rf"^第({_NUM})([编章节])(?:{_SPACE}*)(.*)$")
 LAW_HEADING_EN = re.compile(
@@ -94,14 +97,18 @@ def segment(text: str, label: str = "") -> ClauseTree:
 
 
 def _split_lines(text: str) -> list[_Line]:
+    """The non-blank lines of ``text``, stripped, with their offsets; a line that runs
+    several articles together is cut before each of them."""
     lines = []
     for match in re.finditer(r"[^\n]*", text):
-        raw = match.group()
-        stripped = raw.strip(" \t\r\f\v\u3000\u00a0\ufeff")
-        if not stripped.strip():
-            continue
-        start = match.start() + raw.index(stripped)
-        lines.append(_Line(start, start + len(stripped), stripped))
+        cuts = [0] + [m.end() for m in RUN_ON_ARTICLE.finditer(match.group())]
+        for a, b in zip(cuts, cuts[1:] + [len(match.group())]):
+            raw = match.group()[a:b]
+            stripped = raw.strip(" \t\r\f\v\u3000\u00a0\ufeff")
+            if not stripped.strip():
+                continue
+            start = match.start() + a + raw.index(stripped)
+            lines.append(_Line(start, start + len(stripped), stripped))
     return lines
 
 

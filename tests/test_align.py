@@ -136,3 +136,21 @@ def test_a_sentence_that_moved_to_another_clause_is_found():
     link = next(link for link in alignment.links if "a:a1" in link.old)
     moved = [s for s in link.sentences if s.type == "moved"]
     assert [(s.old, s.new) for s in moved] == [((("a:a1", 1),), (("b:a2", 1),))]
+
+
+def test_among_identical_candidates_the_structurally_nearer_one_wins():
+    shared = "加强组织领导，建立工作协调机制，确保各项措施落实到位。"
+    old = segment(
+        "一、文化领域\n推进文化行业扩大对外开放，允许设立外商独资演出经纪机构。\n"
+        f"{shared}\n二、金融领域\n支持外资银行参与银行间债券市场。\n{shared}\n",
+        "a",
+    )
+    new = segment(
+        "一、文化领域\n推进文化行业扩大对外开放，允许设立外商独资演出经纪机构，并在全国范围内提供服务。\n"
+        f"{shared}\n二、金融领域\n支持外资银行参与银行间债券市场业务。\n{shared}\n",
+        "b",
+    )
+    links = {link.old: link for link in align(old, new).links}
+    assert links[("a:1.p2",)].new == ("b:1.p2",)
+    assert links[("a:2.p2",)].new == ("b:2.p2",)
+    assert links[("a:1.p2",)].type == links[("a:2.p2",)].type == "unchanged"

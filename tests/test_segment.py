@@ -185,3 +185,31 @@ def test_every_character_belongs_to_exactly_one_node(text):
     for k, char in enumerate(text):
         if not char.isspace():
             assert owners[k] == 1, (k, char, text)
+
+
+def test_article_label_on_a_line_of_its_own():
+    tree = segment("第一条\n为了保障安全，制定本法。\n第二条\n本法适用于全国。\n", "x")
+    assert [c.label for c in tree.clauses] == ["第一条", "第二条"]
+    assert tree.clauses[0].key == matching_key("为了保障安全，制定本法。")
+
+
+def test_articles_run_together_on_one_line_are_separated():
+    # Text pasted from a web page often loses its line breaks.
+    text = read("food-safety-law", "2009")
+    articles = [c.text for c in segment(text, "a").clauses if c.kind == "article"][:5]
+    run_on = " ".join(a.replace("\n", "").strip() for a in articles)
+    tree = segment(run_on, "b")
+    assert [c.label for c in tree.clauses] == [
+        "第一条",
+        "第二条",
+        "第三条",
+        "第四条",
+        "第五条",
+    ]
+    assert all(c.text == run_on[c.start : c.end] for c in tree.clauses)
+
+
+def test_a_cross_reference_after_a_sentence_end_is_not_an_article():
+    text = "第一条 本法适用于全国。\n第二条 有关部门应当依法履行职责。第五条规定的情形除外。\n第三条 本法自公布之日起施行。\n"
+    tree = segment(text, "x")
+    assert [c.label for c in tree.clauses] == ["第一条", "第二条", "第三条"]
