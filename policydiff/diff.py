@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from .model import Change, Clause, Comparison, DiffOp
+from .normalize import layout_free
 
 DELETE, EQUAL, INSERT = -1, 0, 1
 
@@ -209,24 +210,14 @@ def diff_texts(old: str, new: str) -> tuple[DiffOp, ...]:
 def diff_clauses(old: Sequence[Clause], new: Sequence[Clause]) -> tuple[DiffOp, ...]:
     """Diff the texts of linked clauses, each side joined with newlines.
 
-    The diff reads the clauses' layout-free text (see ``layout_free``), so that a reader is
-    not shown indentation or a full-width space that became a half-width one as a change.
+    The diff reads the clauses' layout-free text (``normalize.layout_free``), so that a
+    reader is not shown indentation, a hard wrap or a comma's width as a change.
     With no old clauses (an added clause) the diff is all insert; with no new ones, all delete.
     """
     return diff_texts(
         "\n".join(layout_free(c.text) for c in old),
         "\n".join(layout_free(c.text) for c in new),
     )
-
-
-_LINE_SPACE = re.compile(r"[ \t\u3000\u00a0]+")
-
-
-def layout_free(text: str) -> str:
-    """The text without its layout: each line stripped, blank lines dropped, and a run of
-    spaces inside a line (full-width or not) read as one space. Characters are kept."""
-    lines = (_LINE_SPACE.sub(" ", line).strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
 
 
 # ---------------------------------------------------------------------------- shared

@@ -76,3 +76,59 @@ def chinese_number(numeral: str) -> int | None:
         else:
             return None
     return total + current
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_HALF_TO_FULL = str.maketrans(
+    {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+)
+_HALF_PUNCTUATION = re.compile(r"[,;:?!()]")
+_LINE_END = "。！？；：!?;:”’」』）)》】"
+_ITEM_START = re.compile(
+    r"^(?:第[一二三四五六七八九十百千零〇两\d]+[条章节编]|[（(][一二三四五六七八九十\d]+[）)]"
+    r"|[一二三四五六七八九十]+、|\d{1,2}[.．、]|[①-⑳])"
+)
+_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
+
+
+def unify_punctuation(text: str) -> str:
+    """Write half-width punctuation that stands beside Chinese text in full width, as
+    Chinese typesetting does (drafts converted from PDF often come with ``,`` for ``，``).
+    Punctuation between Latin letters or digits (1,000; a:b) is left alone."""
+
+    def widen(match: re.Match[str]) -> str:
+        before = text[match.start() - 1 : match.start()]
+        after = text[match.end() : match.end() + 1]
+        if _CJK.match(before) or _CJK.match(after):
+            return match.group().translate(_HALF_TO_FULL)
+        return match.group()
+
+    return _HALF_PUNCTUATION.sub(widen, text)
+
+
+def repair_hard_wraps(lines: list[str]) -> list[str]:
+    """Join lines that a hard wrap broke inside a sentence: a line that does not end a
+    sentence or clause, followed by one that does not start a numbered item or article.
+    """
+    joined: list[str] = []
+    for line in lines:
+        if (
+            joined
+            and not joined[-1].endswith(tuple(_LINE_END))
+            and not _ITEM_START.match(line)
+        ):
+            glue = " " if joined[-1][-1:].isascii() and line[:1].isascii() else ""
+            joined[-1] += glue + line
+        else:
+            joined.append(line)
+    return joined
+
+
+def layout_free(text: str) -> str:
+    """The text as a reader compares it, without its layout: lines stripped, blank lines
+    dropped, hard wraps inside sentences joined, runs of spaces read as one, and
+    punctuation width unified. The words and their order are kept exactly."""
+    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    return unify_punctuation(
+        "\n".join(repair_hard_wraps([line for line in lines if line]))
+    )
