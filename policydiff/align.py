@@ -542,8 +542,11 @@ def _typed_link(index, olds, news, group_edges, matched, backbone, section_map) 
         similarity = cosine(index.old_vectors[i], index.new_vectors[j])
         if old[i].key == new[j].key:
             similarity = 1.0
+        depth = _shared_depth(old[i], new[j])
         moved = backbone.get(i, (None,))[0] != j or _changed_section(
-            _section(old[i]), _section(new[j]), section_map
+            (depth, _section(old[i], depth)),
+            (depth, _section(new[j], depth)),
+            section_map,
         )
         if moved:
             kind = "moved"
@@ -567,37 +570,51 @@ def _sum_vectors(vectors) -> Vector:
     return {f: w / norm for f, w in total.items()}
 
 
-def _section(clause: Clause) -> str:
-    """The title of the clause's nearest heading, numbering left out."""
+def _section(clause: Clause, depth: int | None = None) -> str:
+    """The title of the clause's heading at ``depth`` (its nearest one by default),
+    numbering left out."""
     if not clause.path:
         return ""
-    return re.sub(
-        r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*", "", clause.path[-1]
-    ).replace(" ", "")
+    heading = clause.path[-1] if depth is None else clause.path[depth - 1]
+    return re.sub(r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*", "", heading).replace(
+        " ", ""
+    )
 
 
-def _section_majority(old, new, matched) -> tuple[dict[str, str], dict[str, str]]:
+def _shared_depth(old: Clause, new: Clause) -> int:
+    """How many heading levels two clauses' paths both have: a chapter later divided into
+    sections (节) is compared at the chapter level."""
+    return min(len(old.path), len(new.path))
+
+
+Section = tuple[int, str]  # (heading depth, title without its numbering)
+
+
+def _section_majority(old, new, matched) -> tuple[dict, dict]:
     """Which new section each old section mostly went to, and which old section each new
     section mostly came from; a tie goes to the section of the same title. So a clause that
     went elsewhere changed section, even when the whole section was renamed or renumbered.
     """
     votes: Counter = Counter()
     for i, (j, _) in matched.items():
-        votes[(_section(old[i]), _section(new[j]))] += 1
+        for depth in range(1, _shared_depth(old[i], new[j]) + 1):
+            votes[
+                ((depth, _section(old[i], depth)), (depth, _section(new[j], depth)))
+            ] += 1
 
-    def majority(side: int) -> dict[str, str]:
-        best: dict[str, tuple[int, bool, str]] = {}
+    def majority(side: int) -> dict[Section, Section]:
+        best: dict[Section, tuple[int, bool, Section]] = {}
         for pair, count in votes.items():
             here, there = pair[side], pair[1 - side]
             candidate = (count, here == there, there)
-            if candidate > best.get(here, (0, False, "")):
+            if candidate > best.get(here, (0, False, (0, ""))):
                 best[here] = candidate
         return {section: choice[2] for section, choice in best.items()}
 
     return majority(0), majority(1)
 
 
-def _changed_section(old_section: str, new_section: str, section_map) -> bool:
+def _changed_section(old_section: Section, new_section: Section, section_map) -> bool:
     """Whether a link crosses sections against the grain of its sections' correspondence."""
     forward, backward = section_map
     return forward.get(old_section, new_section) != new_section or (

@@ -154,3 +154,11 @@ def test_among_identical_candidates_the_structurally_nearer_one_wins():
     assert links[("a:1.p2",)].new == ("b:1.p2",)
     assert links[("a:2.p2",)].new == ("b:2.p2",)
     assert links[("a:1.p2",)].type == links[("a:2.p2",)].type == "unchanged"
+
+
+def test_a_chapter_divided_into_sections_does_not_make_its_articles_moves():
+    # 2015 divided 第四章 食品生产经营 into 节; 2009 第二十七条 became 第三十三条 in 第一节.
+    alignment = align_pair("food-safety-law", "2009", "2015")
+    link = next(link for link in alignment.links if link.old == ("2009:a27",))
+    assert link.new == ("2015:a33",)
+    assert link.type == "modified"
