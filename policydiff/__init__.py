@@ -25,12 +25,16 @@ from .corpus import (
 from .diff import diff_clauses, diff_texts, render
 from .errors import (
     ChecksumError,
+    FetchError,
+    FormatError,
     InputError,
     ManifestError,
     PolicydiffError,
     UnknownDocumentError,
     UnknownVersionError,
 )
+from .fetch import fetch_missing, fetch_version
+from .importers import ImportedText, import_bytes, import_file
 from .lineage import lineages
 from .model import (
     CHANGE_TYPES,
@@ -66,7 +70,10 @@ __all__ = [
     "Corpus",
     "Document",
     "DocumentHistory",
+    "FetchError",
+    "FormatError",
     "Heading",
+    "ImportedText",
     "InputError",
     "Lineage",
     "LineageStep",
@@ -90,6 +97,10 @@ __all__ = [
     "diff_clauses",
     "diff_texts",
     "document_history",
+    "fetch_missing",
+    "fetch_version",
+    "import_bytes",
+    "import_file",
     "lineages",
     "load_corpus",
     "load_document",

@@ -33,6 +33,8 @@ from .corpus import (
 )
 from .diff import ops_to_text, render
 from .errors import PolicydiffError
+from .fetch import MAX_BYTES, RETRIES, TIMEOUT, fetch_missing, fetch_version
+from .importers import FORMATS
 from .lineage import find_lineages
 from .model import Clause, ClauseTree, Document, DocumentHistory, Lineage
 from .normalize import matching_key
@@ -220,7 +222,13 @@ def _version_lines(doc: Document, name: str | None, corpus: Path) -> list[str]:
             info.title or "",
         ]
         lines.append("  " + "  ".join(fields).rstrip())
-        if info.status == "missing":
+        if info.status == "missing" and info.url:
+            hint = _add_hint(doc, name, corpus, info.label).replace(
+                f" FILE --label {info.label}", f" {info.label}"
+            )
+            hint = hint.replace("policydiff add ", "policydiff fetch ", 1)
+            lines.append(" " * (width + 4) + f"fetch the text with: {hint}")
+        elif info.status == "missing":
             hint = _add_hint(doc, name, corpus, info.label)
             lines.append(" " * (width + 4) + f"add the text with: {hint}")
     return lines
@@ -248,47 +256,95 @@ def _document_dict(doc: Document, name: str | None, corpus: Path) -> dict:
 # ---------------------------------------------------------------------------- add
 
 
+def metadata_options(command):
+    """The version metadata options that add and fetch share."""
+    options = [
+        click.option(
+            "--date",
+            callback=_check_date,
+            help="The date of the version: YYYY-MM-DD, YYYY-MM or YYYY.",
+        ),
+        click.option("--title", help="The title of this version."),
+        click.option(
+            "--doc-number", help="The document number, e.g. 国函〔2015〕81号."
+        ),
+        click.option("--issuer", help="The body that issued this version."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def import_options(command):
+    """The options that say how to read a file or page: format, encoding, markers."""
+    options = [
+        click.option(
+            "--input-format",
+            type=click.Choice(FORMATS),
+            help="The format of the file: text, html, docx or pdf; by default told from"
+            " its content and name.",
+        ),
+        click.option(
+            "--encoding",
+            help="The encoding of a text or HTML file (utf-8, gb18030, big5); by default"
+            " detected.",
+        ),
+        click.option(
+            "--start",
+            help="Keep the text from the first line that starts with this text (e.g. the"
+            " plan's title, to leave out an approval letter before it).",
+        ),
+        click.option(
+            "--end",
+            help="Keep the text up to and including this text (e.g. the plan's last"
+            " sentence).",
+        ),
+        click.option(
+            "--replace",
+            is_flag=True,
+            help="Replace the text of a version that has one (the old text, original and"
+            " manifest are kept as .bak).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("document")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--label", required=True, help="The version label: 2019, 2020-draft-1.")
-@click.option(
-    "--date",
-    callback=_check_date,
-    help="The date of the version: YYYY-MM-DD, YYYY-MM or YYYY.",
-)
 @click.option("--source", help="Where the text comes from: a URL or a description.")
-@click.option("--title", help="The title of this version.")
-@click.option("--doc-number", help="The document number, e.g. 国函〔2015〕81号.")
-@click.option("--issuer", help="The body that issued this version.")
-@click.option(
-    "--replace",
-    is_flag=True,
-    help="Replace the text of a version that has one (the old text is kept as .bak).",
-)
+@metadata_options
+@import_options
 @corpus_option
 def add(
     document: str,
     file: Path,
     label: str,
-    date: str | None,
     source: str | None,
-    title: str | None,
-    doc_number: str | None,
-    issuer: str | None,
-    replace: bool,
     corpus: Path,
+    input_format: str | None,
+    **options,
 ):
-    """Add the text of a version to a document, from a UTF-8 text file.
+    """Add the text of a version to a document, from a text, HTML, Word or PDF file.
 
-    The text is stored as <label>.txt in the document's folder and its sha256 recorded in
-    the manifest; a new document is created if needed. A version listed as missing is
-    filled in and keeps its metadata, which the options here override.
+    The text is stored as UTF-8 in <label>.txt in the document's folder and its sha256
+    recorded in the manifest; the original file, when it differs (another encoding, a web
+    page, a .docx or a PDF), is kept beside it as <label>.orig.<ext> with its sha256. A new
+    document is created if needed. A version listed as missing is filled in and keeps its
+    metadata, which the options here override.
+
+    Text files may be UTF-8, GB18030 (GBK) or Big5; web pages lose their menus and footers;
+    PDFs lose page headers, footers and numbers, and their hard line breaks are joined.
 
     \b
     Examples:
       policydiff add beijing-services-pilot plan-2015.txt --label 2015
-      policydiff add food-safety-law 2021.txt --label 2021 --date 2021-04-29 \\
+      policydiff add beijing-services-pilot page.html --label 2015 \\
+          --start 北京市服务业扩大开放综合试点总体方案
+      policydiff add food-safety-law 2021.pdf --label 2021 --date 2021-04-29 \\
           --source http://www.npc.gov.cn/
     """
     info = add_version(
@@ -296,19 +352,150 @@ def add(
         file,
         label,
         corpus=corpus,
-        date=date,
         source=source,
-        title=title,
-        doc_number=doc_number,
-        issuer=issuer,
-        replace=replace,
+        format=input_format,
+        **options,
     )
     doc = load_document(document, corpus)
     click.echo(f"Added version {info.label} of {doc.slug}: {doc.path / info.file}")
-    for key in ("sha256", "date", "doc_number", "title", "source"):
+    _print_entry(info)
+
+
+#: The manifest keys add and fetch print after storing a version, in this order.
+SHOWN_KEYS = (
+    "sha256",
+    "date",
+    "doc_number",
+    "title",
+    "source",
+    "url",
+    "final_url",
+    "retrieved_at",
+    "http_status",
+    "content_type",
+    "encoding",
+    "start",
+    "end",
+    "original_file",
+    "original_sha256",
+)
+
+
+def _print_entry(info) -> None:
+    for key in SHOWN_KEYS:
         value = getattr(info, key)
         if value:
             click.echo(f"  {key}: {value}")
+
+
+# ---------------------------------------------------------------------------- fetch
+
+
+@cli.command()
+@click.argument("document")
+@click.argument("label", required=False)
+@click.argument("url", required=False)
+@click.option(
+    "--missing",
+    is_flag=True,
+    help="Fetch every missing version whose manifest entry has a url.",
+)
+@click.option(
+    "--source", help="Where the text comes from, if not the URL: a description."
+)
+@metadata_options
+@import_options
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for the server to answer or send more.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    default=RETRIES,
+    show_default=True,
+    help="Tries after the first, for timeouts, lost connections and 5xx answers.",
+)
+@click.option(
+    "--max-size",
+    type=click.FloatRange(min=0, min_open=True),
+    default=MAX_BYTES / 1024 / 1024,
+    show_default=True,
+    help="The largest page or file accepted, in MB.",
+)
+@quiet_option
+@corpus_option
+def fetch(
+    document: str,
+    label: str | None,
+    url: str | None,
+    missing: bool,
+    max_size: float,
+    quiet: bool,
+    corpus: Path,
+    input_format: str | None,
+    **options,
+):
+    """Download the text of a version from URL, with its provenance.
+
+    The page or file is imported as by policydiff add (HTML, PDF, Word or text, in any
+    of the usual encodings) and stored with the URL, the final URL after redirects, the
+    time, the HTTP status, the content type and the checksums of the text and of the
+    original, which is kept beside it. Nothing is written unless the whole download
+    and import succeed. Without URL, or with --missing, the url, start and end that the
+    manifest records for the version are used.
+
+    \b
+    Examples:
+      policydiff fetch beijing-services-pilot 2015 http://www.gov.cn/… \\
+          --start 北京市服务业扩大开放综合试点总体方案
+      policydiff fetch beijing-services-pilot --missing
+    """
+    if missing and (label or url):
+        raise click.UsageError("give either LABEL (and URL) or --missing, not both")
+    if not missing and not label:
+        raise click.UsageError("give LABEL and URL, or --missing")
+
+    def progress(line: str) -> None:
+        if not quiet:
+            click.echo(line, err=True)
+
+    options.update(
+        corpus=corpus,
+        format=input_format,
+        max_bytes=int(max_size * 1024 * 1024),
+        progress=progress,
+    )
+    if not missing:
+        info = fetch_version(document, label, url, **options)
+        doc = load_document(document, corpus)
+        click.echo(
+            f"Fetched version {info.label} of {doc.slug}: {doc.path / info.file}"
+        )
+        _print_entry(info)
+        return
+    if any(options.get(key) for key in ("start", "end", "source", "title")):
+        raise click.UsageError(
+            "--start, --end, --source and --title apply to one version; with --missing"
+            " they come from the manifest"
+        )
+    results = fetch_missing(document, **options)
+    if not results:
+        click.echo(f"No missing versions in {document}")
+    for result in results:
+        if result.info:
+            click.echo(f"Fetched version {result.label} from {result.url}")
+            _print_entry(result.info)
+        else:
+            click.echo(f"Version {result.label} not fetched: {result.error}")
+    failed = [r for r in results if r.error]
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} of {len(results)} missing versions not fetched; see above"
+        )
 
 
 # ---------------------------------------------------------------------------- check
@@ -366,6 +553,8 @@ def _print_check(documents: Sequence[Document], problems: Sequence[Problem]) -> 
                 click.echo(
                     f"  {info.label}  ok, source: {info.source or 'not recorded'}"
                 )
+                for line in _provenance_lines(info):
+                    click.echo(" " * (len(info.label) + 4) + line)
         for problem in mine:
             if problem.label is None:
                 click.echo(f"  {problem.severity}: {problem.message}")
@@ -376,6 +565,27 @@ def _print_check(documents: Sequence[Document], problems: Sequence[Problem]) -> 
         f"{_count(len(documents), 'documents')}, {_count(versions, 'versions')}:"
         f" {_count(errors, 'errors')}, {_count(warnings, 'warnings')}"
     )
+
+
+def _provenance_lines(info) -> list[str]:
+    """How a checked version was fetched and imported, for check's report."""
+    lines = []
+    if info.retrieved_at:
+        url = info.url or info.source
+        via = f" (redirected to {info.final_url})" if info.final_url else ""
+        answer = ", ".join(
+            str(v) for v in (info.http_status, info.content_type) if v is not None
+        )
+        lines.append(f"fetched {info.retrieved_at} from {url}{via}: {answer}")
+    if info.original_file:
+        how = ", ".join(
+            filter(None, (info.encoding, info.start and f"from {info.start!r}"))
+        )
+        lines.append(
+            f"original {info.original_file}, sha256 {info.original_sha256[:12]}…"
+            f" checked{f' ({how})' if how else ''}"
+        )
+    return lines
 
 
 # ---------------------------------------------------------------------------- diff
@@ -744,6 +954,221 @@ def _lineage_dict(result: DocumentHistory, lineage: Lineage) -> dict:
             for step in lineage.steps
         ],
     }
+
+
+# ---------------------------------------------------------------------------- measures
+
+
+def lexicon_option(command):
+    return click.option(
+        "--lexicon",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A lexicon file (TOML) to classify with; by default the document's own"
+        " lexicon.toml, else the one shipped with policydiff.",
+    )(command)
+
+
+@cli.command()
+@click.argument("document")
+@click.option(
+    "--from", "from_label", help="The old version; by default the one before --to."
+)
+@click.option(
+    "--to",
+    "to_label",
+    help="The new version; by default the one after --from, or the latest.",
+)
+@format_option("text", "json")
+@click.option(
+    "--changed-only",
+    is_flag=True,
+    help="Leave out measures that are unchanged and have no change class.",
+)
+@lexicon_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
+@quiet_option
+@corpus_option
+def measures(
+    document: str,
+    from_label: str | None,
+    to_label: str | None,
+    fmt: str,
+    changed_only: bool,
+    lexicon: Path | None,
+    output: Path | None,
+    quiet: bool,
+    corpus: Path,
+):
+    """Show how each measure changed between two versions, and why.
+
+    A measure is a sentence, or part of one, that carries one policy action (支持…, 允许…,
+    应当…, 处…罚款). Measures are aligned on top of the clause links, and every linked pair
+    is classified: strength (strengthened, weakened, same or mixed), parameters (amounts,
+    multiples, percentages, dates, durations, counts: old and new value), actors and scope
+    (added and removed), and restriction (loosened or tightened), each with the rule that
+    fired and the text it read. Decisions in the document's reviews.csv win.
+
+    \b
+    Examples:
+      policydiff measures food-safety-law --from 2009 --to 2015 --changed-only
+      policydiff measures food-safety-law --format json -o measures.json
+      policydiff measures ../shared/corpora/animal-epidemic-prevention-law --from 2015 --to 2021
+    """
+    from .lexicon import lexicon_for
+    from .measures import compare_measures, render_measures_text
+    from .reviews import load_reviews
+
+    doc = load_document(document, corpus)
+    chosen = lexicon_for(doc.path, lexicon)
+    reviews = load_reviews(doc)
+    with _notice_if_slow(f"Comparing the measures of {doc.slug}…", quiet):
+        comparison = compare(doc, from_label, to_label)
+        result = compare_measures(comparison, chosen, reviews)
+    if fmt == "json":
+        text = json.dumps(
+            result.to_dict(changed_only=changed_only), ensure_ascii=False, indent=2
+        )
+    else:
+        text = render_measures_text(result, changed_only=changed_only)
+    _write_or_echo(text, output)
+
+
+@cli.command()
+@click.argument("document")
+@click.option(
+    "--versions",
+    "version_list",
+    help="The versions to show, comma-separated (2015,2017,2019); by default all with"
+    " text.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["docx", "xlsx", "csv", "markdown"]),
+    help="Output format; by default from the suffix of --output, else markdown.",
+)
+@click.option(
+    "--changed-only", is_flag=True, help="Leave out rows whose text never changed."
+)
+@lexicon_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (needed for docx and xlsx).",
+)
+@quiet_option
+@corpus_option
+def table(
+    document: str,
+    version_list: str | None,
+    fmt: str | None,
+    changed_only: bool,
+    lexicon: Path | None,
+    output: Path | None,
+    quiet: bool,
+    corpus: Path,
+):
+    """Write the comparison table (修改前后对照表) of a document.
+
+    One column per version, one row per lineage (a clause through every version), and a
+    last column with the change classes of its measures. Text a version added is bold and
+    underlined; text the next version deleted is struck through (in CSV, plain text).
+
+    \b
+    Examples:
+      policydiff table food-safety-law -o 对照表.docx
+      policydiff table food-safety-law --versions 2009,2015 --format xlsx -o table.xlsx
+      policydiff table food-safety-law --changed-only --format markdown
+    """
+    from .lexicon import lexicon_for
+    from .reviews import load_reviews
+    from .table import TABLE_FORMATS, comparison_table, version_titles, write_table
+
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = {"md": "markdown"}.get(suffix, suffix)
+        if fmt not in TABLE_FORMATS:
+            fmt = "markdown"
+    if fmt in ("docx", "xlsx") and output is None:
+        raise click.UsageError(f"--format {fmt} writes a binary file; give -o FILE")
+    doc = load_document(document, corpus)
+    chosen = (
+        [v.strip() for v in version_list.split(",") if v.strip()]
+        if version_list
+        else None
+    )
+    with _notice_if_slow(f"Comparing every version of {doc.slug}…", quiet):
+        result = document_history(doc)
+        built = comparison_table(
+            result,
+            chosen,
+            lexicon_for(doc.path, lexicon),
+            load_reviews(doc),
+            changed_only=changed_only,
+        )
+    data = write_table(built, fmt, version_titles(result))
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    try:
+        atomic_write(output, data)
+    except OSError as e:
+        raise click.ClickException(f"{output}: cannot write the file ({e.strerror})")
+    if not quiet:
+        click.echo(
+            f"Wrote {output}: {len(built.rows)} rows, versions {', '.join(built.versions)}",
+            err=True,
+        )
+
+
+@cli.command()
+@click.argument("document")
+@format_option("text", "json")
+@lexicon_option
+@quiet_option
+@corpus_option
+def stats(document: str, fmt: str, lexicon: Path | None, quiet: bool, corpus: Path):
+    """Show change indices for each pair of consecutive versions, and each section.
+
+    Shares of clause links unchanged, modified, moved, split, merged, added and deleted;
+    the mean similarity of linked clauses; how many measures were strengthened, weakened,
+    loosened or tightened; how many parameters changed.
+
+    \b
+    Examples:
+      policydiff stats food-safety-law
+      policydiff stats food-safety-law --format json
+    """
+    from .lexicon import lexicon_for
+    from .reviews import load_reviews
+    from .stats import document_stats, render_stats_json, render_stats_text
+
+    doc = load_document(document, corpus)
+    with _notice_if_slow(f"Comparing every version of {doc.slug}…", quiet):
+        result = document_history(doc)
+        rows = document_stats(result, lexicon_for(doc.path, lexicon), load_reviews(doc))
+    if fmt == "json":
+        _write_or_echo(render_stats_json(rows), None)
+    else:
+        _write_or_echo(render_stats_text(rows), None)
+
+
+def _write_or_echo(text: str, output: Path | None) -> None:
+    if not text.endswith("\n"):
+        text += "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        atomic_write(output, text.encode("utf-8"))
+    except OSError as e:
+        raise click.ClickException(f"{output}: cannot write the file ({e.strerror})")
 
 
 # ---------------------------------------------------------------------------- build

@@ -20,6 +20,7 @@ from .model import (
     Document,
     DocumentHistory,
 )
+from .reviews import Reviews, load_reviews
 from .segment import segment
 
 Progress = Callable[[str], None]
@@ -42,14 +43,22 @@ def changes_of(alignment: Alignment) -> tuple[Change, ...]:
                 new=new_clauses,
                 diff=diff_clauses(old_clauses, new_clauses),
                 sentences=link.sentences,
+                reviewed=link.reviewed,
             )
         )
     return tuple(changes)
 
 
-def compare_trees(old: ClauseTree, new: ClauseTree, document: str = "") -> Comparison:
-    """Align two segmented versions and diff every link."""
+def compare_trees(
+    old: ClauseTree, new: ClauseTree, document: str = "", reviews: Reviews | None = None
+) -> Comparison:
+    """Align two segmented versions and diff every link.
+
+    :param reviews: the document's reviews; their clause links win over the aligner's.
+    """
     alignment = align(old, new)
+    if reviews is not None:
+        alignment = reviews.apply_to_alignment(alignment)
     return Comparison(
         document=document,
         from_version=old.label,
@@ -83,7 +92,7 @@ def compare(
     from_label, to_label = _pair(document, from_label, to_label)
     old = segment_version(document, from_label)
     new = segment_version(document, to_label)
-    return compare_trees(old, new, document.slug)
+    return compare_trees(old, new, document.slug, load_reviews(document))
 
 
 def _pair(
@@ -128,10 +137,11 @@ def document_history(
             progress(f"{document.slug} {info.label}: segment")
         trees.append(segment_version(document, info.label))
     comparisons = []
+    reviews = load_reviews(document)
     for old, new in itertools.pairwise(trees):
         if progress:
             progress(f"{document.slug} {old.label} → {new.label}: align and diff")
-        comparisons.append(compare_trees(old, new, document.slug))
+        comparisons.append(compare_trees(old, new, document.slug, reviews))
     return DocumentHistory(
         document=document,
         trees=tuple(trees),

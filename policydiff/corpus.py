@@ -9,6 +9,7 @@ that names the file or version and says what to do.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -16,6 +17,7 @@ import os
 import re
 import tempfile
 import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from .errors import (
     UnknownDocumentError,
     UnknownVersionError,
 )
+from .importers import ImportedText, MarkerError, import_file
 from .model import VERSION_STATUSES, Corpus, Document, Version, VersionInfo
 
 DEFAULT_CORPUS = Path("versions")
@@ -44,6 +47,16 @@ DOCUMENT_KEYS: tuple[str, ...] = (
     "versions",
 )
 VERSION_KEYS: tuple[str, ...] = tuple(VersionInfo.__dataclass_fields__)
+INTEGER_KEYS: tuple[str, ...] = ("http_status",)
+#: The provenance of a fetched text, cleared when a text is added from a file.
+FETCH_KEYS: tuple[str, ...] = (
+    "final_url",
+    "retrieved_at",
+    "http_status",
+    "content_type",
+)
+#: The name of a kept original: ``2015.orig.html`` (never read as a version).
+ORIGINAL_RE = re.compile(r"\.orig\.[A-Za-z0-9]+$")
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -213,9 +226,10 @@ def _version_info(path: Path, number: int, entry: dict) -> VersionInfo:
             f"{where}: unknown key {unknown[0]!r}; "
             f"the keys a version may hold are {', '.join(VERSION_KEYS)}"
         )
-    values = {key: _string(path, label, key, entry.get(key)) for key in VERSION_KEYS}
+    values = {key: _value(path, label, key, entry.get(key)) for key in VERSION_KEYS}
     values["status"] = values["status"] or "present"
     info = VersionInfo(**values)
+    _check_files(where, info)
     if info.status not in VERSION_STATUSES:
         raise ManifestError(
             f"{where}: status {info.status!r} is not one of"
@@ -226,23 +240,52 @@ def _version_info(path: Path, number: int, entry: dict) -> VersionInfo:
             f'{where}: status is present but no file is given; add file = "{label}.txt"'
             ' or set status = "missing"'
         )
-    if info.status == "missing" and (info.file or info.sha256):
+    if info.status == "missing" and (info.file or info.sha256 or info.original_file):
         raise ManifestError(
             f"{where}: status is missing but a file or sha256 is given;"
             ' set status = "present" or remove them'
         )
-    if info.file and (Path(info.file).name != info.file or info.file in (".", "..")):
-        raise ManifestError(
-            f"{where}: file {info.file!r} must be a file name inside the document"
-            " folder"
-        )
-    if info.sha256 and not SHA256_RE.fullmatch(info.sha256):
-        raise ManifestError(f"{where}: sha256 must be 64 lowercase hex digits")
     if info.date is not None and not valid_date(info.date):
         raise ManifestError(
             f"{where}: bad date {info.date!r}; use YYYY-MM-DD, YYYY-MM or YYYY"
         )
     return info
+
+
+def _check_files(where: str, info: VersionInfo) -> None:
+    """Check the file names and checksums of a version entry."""
+    for key in ("file", "original_file"):
+        name = getattr(info, key)
+        if name and (Path(name).name != name or name in (".", "..")):
+            raise ManifestError(
+                f"{where}: {key} {name!r} must be a file name inside the document"
+                " folder"
+            )
+    for key in ("sha256", "original_sha256"):
+        value = getattr(info, key)
+        if value and not SHA256_RE.fullmatch(value):
+            raise ManifestError(f"{where}: {key} must be 64 lowercase hex digits")
+    if bool(info.original_file) != bool(info.original_sha256):
+        raise ManifestError(
+            f"{where}: original_file and original_sha256 go together;"
+            " give both or neither"
+        )
+    if info.original_file and info.original_file == info.file:
+        raise ManifestError(
+            f"{where}: original_file must not be the version's file; name it"
+            f' "{info.label}.orig.EXT"'
+        )
+
+
+def _value(path: Path, label: str, key: str, value: object) -> str | int | None:
+    """Return a version entry's value: a whole number for the integer keys, else a string."""
+    if key not in INTEGER_KEYS:
+        return _string(path, label, key, value)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ManifestError(
+        f"{path}: version {label}: {key} must be a whole number; write {key} = 200"
+    )
 
 
 def _string(path: Path, label: str | None, key: str, value: object) -> str | None:
@@ -297,7 +340,13 @@ def read_folder(path: str | Path) -> Document:
 
 def _text_files(folder: Path) -> list[Path]:
     return sorted(
-        (f for f in folder.glob("*.txt") if f.is_file() and not f.name.startswith(".")),
+        (
+            f
+            for f in folder.glob("*.txt")
+            if f.is_file()
+            and not f.name.startswith(".")
+            and not ORIGINAL_RE.search(f.name)
+        ),
         key=lambda f: f.name,
     )
 
@@ -463,17 +512,37 @@ def check_document(document: Document) -> list[Problem]:
 
 def _check_version(document: Document, info: VersionInfo) -> Problem | None:
     if info.status == "missing":
-        return Problem(
-            document.slug,
-            info.label,
-            "warning",
-            f"text missing; add it with {add_command(document, info.label)}",
+        how = (
+            f"fetch it with policydiff fetch {document.slug} {info.label}"
+            if info.url
+            else f"add it with {add_command(document, info.label)}"
         )
+        return Problem(document.slug, info.label, "warning", f"text missing; {how}")
     try:
         read_version(document, info.label)
+        check_original(document, info)
     except PolicydiffError as e:
         return Problem(document.slug, info.label, "error", str(e))
     return None
+
+
+def check_original(document: Document, info: VersionInfo) -> None:
+    """Check that a version's kept original is there and matches its recorded sha256."""
+    if not info.original_file:
+        return
+    path = document.path / info.original_file
+    if not path.is_file():
+        raise InputError(
+            f"{path}: no such file, but {document.manifest} lists it as the original of"
+            f" version {info.label}; restore it, or re-import the version with --replace"
+        )
+    actual = sha256_file(path)
+    if actual != info.original_sha256:
+        raise ChecksumError(
+            f"{path}: sha256 is {actual[:12]}…, the manifest records"
+            f" {info.original_sha256[:12]}… for the original of version {info.label};"
+            " restore it, or re-import the version with --replace"
+        )
 
 
 def check_corpus(corpus: Corpus) -> list[Problem]:
@@ -498,62 +567,222 @@ def add_version(
     doc_number: str | None = None,
     issuer: str | None = None,
     replace: bool = False,
+    format: str | None = None,
+    encoding: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
 ) -> VersionInfo:
-    """Add the text of a version to a document, creating the document if it is new.
+    """Import a text, HTML, Word or PDF file as a version of a document.
 
-    The text is read and checked first, so bad input leaves the corpus as it was. It is
-    stored as UTF-8 with ``\\n`` line endings in ``<label>.txt`` (or in the file the
-    manifest already names for that version), then the manifest is rewritten with its
-    sha256; each write is atomic. A ``missing`` entry of the same label is filled and
-    keeps its metadata, which the given metadata overrides. A present label is refused
-    unless ``replace``, which keeps the old text as ``<label>.txt.bak`` (replacing an
-    older ``.bak``). The manifest is rewritten by the program, so its comments are lost.
+    The file is read and imported first (see :mod:`policydiff.importers`), so bad input
+    leaves the corpus as it was; then :func:`store_version` stores it. Without ``start``
+    and ``end``, the markers the manifest records for the version are used.
 
     :param document: a document slug (``[a-z0-9-]+``) in ``corpus``, or the path to a
         document folder.
     :param title: the version's title; for a new document, its title as well (and
         likewise ``issuer``).
+    :param format: ``text``, ``html``, ``docx`` or ``pdf``; by default told from the file.
+    :param encoding: the encoding of a text or HTML file; by default detected.
+    :param start: the text begins at the first line that starts with this marker.
+    :param end: the text ends with this marker.
     """
+    plan = plan_version(document, label, corpus=corpus, date=date, replace=replace)
+    with markers_from_manifest(plan, start, end) as markers:
+        imported = import_file(
+            file, format=format, encoding=encoding, start=markers[0], end=markers[1]
+        )
+    return store_version(
+        plan,
+        imported,
+        date=date,
+        source=source,
+        title=title,
+        doc_number=doc_number,
+        issuer=issuer,
+    )
+
+
+@dataclass(frozen=True)
+class VersionPlan:
+    """Where a new or replaced version will go, checked before anything is read or fetched.
+
+    :param existing: the document as it is, or ``None`` for a new document.
+    :param old: the version's manifest entry as it is, or ``None`` for a new version.
+    """
+
+    folder: Path
+    slug: str
+    label: str
+    existing: Document | None
+    old: VersionInfo | None
+    target: Path
+    replace: bool
+
+
+@contextlib.contextmanager
+def markers_from_manifest(
+    plan: VersionPlan, start: str | None, end: str | None
+) -> Iterator[tuple[str | None, str | None]]:
+    """Give the start and end markers to use: those given, or else the manifest's; and
+    say so when one from the manifest is not in the text."""
+    old = plan.old
+    markers = (start or (old.start if old else None), end or (old.end if old else None))
+    try:
+        yield markers
+    except MarkerError as e:
+        if (start, end)[e.which == "end"]:
+            raise
+        raise MarkerError(
+            f"{e}; this {e.which} marker is the one the manifest records for version"
+            f" {plan.label}: give another with --{e.which}, or remove it from"
+            f" {plan.folder / MANIFEST_NAME}",
+            e.which,
+        ) from None
+
+
+def plan_version(
+    document: str | Path,
+    label: str,
+    *,
+    corpus: str | Path = DEFAULT_CORPUS,
+    date: str | None = None,
+    replace: bool = False,
+) -> VersionPlan:
+    """Check that a version can be added (its label, date and document, and that it has
+    no text yet unless ``replace``) and return where it will go."""
     folder, slug = _document_folder(document, Path(corpus))
-    text = read_text_file(Path(file))
     _check_label(label)
     if date is not None and not valid_date(date):
         raise InputError(
             f"bad date {date!r} for version {label}; use YYYY-MM-DD, YYYY-MM or YYYY"
         )
-    existing = _existing_document(folder, slug)
-    versions = list(existing.versions) if existing else []
-    old = next((v for v in versions if v.label == label), None)
-    target = folder / (old.file if old and old.file else f"{label}.txt")
-    _refuse_conflicts(existing, old, target, slug, replace)
+    plan = VersionPlan(folder, slug, label, None, None, folder, replace)
+    return _refresh(plan)
 
-    data = text.encode("utf-8")
-    metadata = {
-        "date": date,
-        "source": source,
-        "title": title,
-        "doc_number": doc_number,
-        "issuer": issuer,
-    }
-    info = VersionInfo(label=label)
-    if old is not None:
-        info = dataclasses.replace(old, note=_drop_missing_note(old.note, slug, label))
-    info = dataclasses.replace(
-        info,
-        status="present",
-        file=target.name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        **_not_none(metadata),
-    )
-    if old is None:
+
+def store_version(
+    plan: VersionPlan, imported: ImportedText, **metadata: str | int | None
+) -> VersionInfo:
+    """Store an imported text as a version and record it in the manifest.
+
+    The text is stored as UTF-8 in ``<label>.txt`` (or the file the manifest already
+    names), and the original, when it differs, beside it as ``<label>.orig.<ext>``; the
+    manifest records both sha256 checksums, how the text was imported and ``metadata``
+    (``date``, ``source``, ``title``, … and, for a fetched text, its provenance). A
+    ``missing`` entry of the same label is filled and keeps its metadata, which the
+    given metadata overrides. Replacing keeps the old text, original and manifest as
+    ``.bak`` files. Every file is written atomically, the version is read back and
+    checked, and if anything fails every file is put back as it was.
+    """
+    plan = _refresh(plan)  # the corpus may have changed during a download
+    info = _new_entry(plan, imported, metadata)
+    versions = list(plan.existing.versions) if plan.existing else []
+    if plan.old is None:
         versions.append(info)
     else:
-        versions = [info if v.label == label else v for v in versions]
-    doc = existing or Document(
-        slug=slug, path=folder, versions=(), title=title, issuer=issuer
+        versions = [info if v.label == plan.label else v for v in versions]
+    doc = plan.existing or Document(
+        slug=plan.slug,
+        path=plan.folder,
+        versions=(),
+        title=metadata.get("title"),
+        issuer=metadata.get("issuer"),
     )
-    _write_version(target, data, _manifest_text(doc, versions), folder / MANIFEST_NAME)
+    manifest_toml = _manifest_text(doc, versions).encode("utf-8")
+
+    def verify() -> None:
+        document = dataclasses.replace(read_folder(plan.folder), slug=plan.slug)
+        read_version(document, plan.label)
+        check_original(document, info)
+
+    _write_files(_version_writes(plan, imported, manifest_toml), verify)
     return info
+
+
+def _original_path(plan: VersionPlan, imported: ImportedText) -> Path:
+    return plan.folder / f"{plan.label}.orig.{imported.extension}"
+
+
+def _new_entry(
+    plan: VersionPlan, imported: ImportedText, metadata: dict
+) -> VersionInfo:
+    """The version's manifest entry after the import: the old one, if any, with the new
+    file, checksums, import record and metadata (fetch provenance reset)."""
+    old, kept = plan.old, imported.keeps_original
+    original = _original_path(plan, imported)
+    if (
+        kept
+        and original.exists()
+        and (old is None or old.original_file != original.name)
+    ):
+        raise InputError(
+            f"{original}: the file exists but is not the recorded original of version"
+            f" {plan.label}; move the file away first"
+        )
+    info = VersionInfo(label=plan.label)
+    if old is not None:
+        info = dataclasses.replace(
+            old, note=_drop_missing_note(old.note, plan.slug, plan.label)
+        )
+    return dataclasses.replace(
+        info,
+        status="present",
+        file=plan.target.name,
+        sha256=hashlib.sha256(imported.text.encode("utf-8")).hexdigest(),
+        start=imported.start,
+        end=imported.end,
+        encoding=imported.encoding if kept else None,
+        original_file=original.name if kept else None,
+        original_sha256=imported.original_sha256 if kept else None,
+        **{**dict.fromkeys(FETCH_KEYS), **_not_none(metadata)},
+    )
+
+
+def _version_writes(
+    plan: VersionPlan, imported: ImportedText, manifest_toml: bytes
+) -> list[tuple[Path, bytes | None]]:
+    """The files to write, in order (``None`` to delete): backups of a replaced version,
+    the original, the text, and the manifest last."""
+    old, kept = plan.old, imported.keeps_original
+    original = _original_path(plan, imported)
+    writes = _backups(plan, old)
+    if kept:
+        writes.append((original, imported.original))
+    if old and old.original_file and (not kept or old.original_file != original.name):
+        writes.append((plan.folder / old.original_file, None))
+    writes.append((plan.target, imported.text.encode("utf-8")))
+    writes.append((plan.folder / MANIFEST_NAME, manifest_toml))
+    return writes
+
+
+def _refresh(plan: VersionPlan) -> VersionPlan:
+    existing = _existing_document(plan.folder, plan.slug)
+    old = find_entry(existing, plan.label)
+    target = plan.folder / (old.file if old and old.file else f"{plan.label}.txt")
+    _refuse_conflicts(existing, old, target, plan.slug, plan.replace)
+    return dataclasses.replace(plan, existing=existing, old=old, target=target)
+
+
+def find_entry(document: Document | None, label: str) -> VersionInfo | None:
+    """Return a document's entry for ``label``, or ``None`` if it has none."""
+    if document is None:
+        return None
+    return next((v for v in document.versions if v.label == label), None)
+
+
+def _backups(plan: VersionPlan, old: VersionInfo | None) -> list[tuple[Path, bytes]]:
+    """The ``.bak`` copies that keep a replaced version recoverable."""
+    if old is None or old.status != "present":
+        return []
+    paths = [plan.target, plan.folder / MANIFEST_NAME]
+    if old.original_file:
+        paths.append(plan.folder / old.original_file)
+    return [
+        (path.with_name(path.name + ".bak"), path.read_bytes())
+        for path in paths
+        if path.is_file()
+    ]
 
 
 def _check_label(label: str) -> None:
@@ -623,7 +852,7 @@ def _drop_missing_note(note: str | None, slug: str, label: str) -> str | None:
     return note or None
 
 
-def _not_none(values: dict[str, str | None]) -> dict[str, str]:
+def _not_none(values: dict) -> dict:
     return {key: value for key, value in values.items() if value is not None}
 
 
@@ -646,26 +875,27 @@ def _manifest_text(document: Document, versions: list[VersionInfo]) -> str:
     return "\n".join(chunks)
 
 
-def _write_version(
-    target: Path, data: bytes, manifest_toml: str, manifest: Path
+def _write_files(
+    writes: list[tuple[Path, bytes | None]], verify: Callable[[], None]
 ) -> None:
-    """Write the text, then the manifest; if either write fails, undo both."""
-    folder = target.parent
+    """Write each file atomically (or delete it, for ``None``), in order, then ``verify``;
+    if anything fails or is interrupted, put every file back as it was."""
+    folder = writes[-1][0].parent
     created = [p for p in (folder, *folder.parents) if not p.exists()]
     folder.mkdir(parents=True, exist_ok=True)
-    previous = target.read_bytes() if target.exists() else None
-    backup = target.with_name(target.name + ".bak")
-    previous_backup = backup.read_bytes() if backup.exists() else None
+    saved = [(path, path.read_bytes() if path.exists() else None) for path, _ in writes]
     try:
-        if previous is not None:
-            atomic_write(backup, previous)
-        atomic_write(target, data)
-        atomic_write(manifest, manifest_toml.encode("utf-8"))
+        for path, data in writes:
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                atomic_write(path, data)
+        verify()
     except BaseException:
-        _restore(target, previous)
-        _restore(backup, previous_backup)
+        for path, previous in reversed(saved):
+            _restore(path, previous)
         for path in created:
-            if not any(path.iterdir()):
+            if path.exists() and not any(path.iterdir()):
                 path.rmdir()
         raise
 

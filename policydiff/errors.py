@@ -31,3 +31,12 @@ class UnknownVersionError(PolicydiffError, LookupError):
 
 class ReviewError(PolicydiffError):
     """A review file that cannot be read."""
+
+
+class FormatError(InputError):
+    """A file or page that cannot be imported: an unsupported format, a PDF without a text
+    layer, a page without a policy text, or a --start/--end marker that is not in it."""
+
+
+class FetchError(PolicydiffError):
+    """A download that failed: a bad URL, an HTTP error, a timeout or an oversized body."""

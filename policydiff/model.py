@@ -43,6 +43,19 @@ class VersionInfo:
     doc_number: str | None = None
     source: str | None = None
     sha256: str | None = None
+    # How the text was imported: where it begins and ends in its original, the original's
+    # encoding, and the original itself when it differs from the stored text.
+    url: str | None = None
+    start: str | None = None
+    end: str | None = None
+    encoding: str | None = None
+    original_file: str | None = None
+    original_sha256: str | None = None
+    # Provenance of a fetched text.
+    final_url: str | None = None
+    retrieved_at: str | None = None
+    http_status: int | None = None
+    content_type: str | None = None
     note: str | None = None
 
     def to_dict(self) -> dict:
@@ -206,6 +219,8 @@ class Link:
     method: str
     sentences: tuple[SentenceLink, ...] = ()
     pairs: tuple[tuple[str | None, str | None], ...] = ()
+    #: Set by a person in the document's review file (see policydiff.reviews).
+    reviewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,6 +250,8 @@ class Change:
     new: tuple[Clause, ...]
     diff: tuple[DiffOp, ...]
     sentences: tuple[SentenceLink, ...] = ()
+    #: Set by a person in the document's review file (see policydiff.reviews).
+    reviewed: bool = False
 
     def to_dict(self) -> dict:
         return {
@@ -244,6 +261,7 @@ class Change:
             "from": [c.to_dict() for c in self.old],
             "to": [c.to_dict() for c in self.new],
             "diff": [[op, text] for op, text in self.diff],
+            "reviewed": self.reviewed,
         }
 
 

@@ -39,7 +39,9 @@ def _t2s():
         ImportError
     ):  # pragma: no cover - opencc is a dependency; keep matching usable
         return None
-    return opencc.OpenCC("t2s")
+    # tw2s, not t2s: it also reads Taiwan-standard forms (著力 → 着力) and is phrase-aware
+    # (著作 stays 著作), and texts in standard Traditional convert the same way.
+    return opencc.OpenCC("tw2s")
 
 
 def to_simplified(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -16,9 +17,18 @@ from pathlib import Path
 
 import sqlite_utils
 
-from policydiff.diff import ops_to_html
+from policydiff.diff import DELETE, EQUAL, INSERT, ops_to_html
 from policydiff.errors import InputError
-from policydiff.model import Change, Clause, DocumentHistory, Lineage
+from policydiff.model import (
+    CHANGE_TYPES,
+    Change,
+    Clause,
+    Comparison,
+    DiffOp,
+    DocumentHistory,
+    Lineage,
+)
+from policydiff.normalize import layout_free, matching_key
 
 #: Separator between heading titles in ``clauses.path`` and ``headings.path``.
 PATH_SEPARATOR = " › "
@@ -26,6 +36,9 @@ PATH_SEPARATOR = " › "
 LABEL_SEPARATOR = "、"
 #: FTS5's trigram tokenizer cannot match a term shorter than this.
 TRIGRAM = 3
+#: A heading's numbering (第三章, 二、, （四）), set aside when telling whether a clause
+#: changed section: a renumbered section is the same section.
+_SECTION_NUMBER = re.compile(r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*")
 
 SCHEMA: dict[str, dict] = {
     "documents": {
@@ -61,6 +74,11 @@ SCHEMA: dict[str, dict] = {
         "pk": "id",
         "foreign_keys": [("document_id", "documents", "id")],
     },
+    "version_texts": {
+        "columns": {"version_id": str, "text": str},
+        "pk": "version_id",
+        "foreign_keys": [("version_id", "versions", "id")],
+    },
     "headings": {
         "columns": {
             "id": str,
@@ -73,57 +91,6 @@ SCHEMA: dict[str, dict] = {
         },
         "pk": "id",
         "foreign_keys": [("version_id", "versions", "id")],
-    },
-    "clauses": {
-        "columns": {
-            "id": str,
-            "document_id": str,
-            "version_id": str,
-            "label": str,
-            "kind": str,
-            "section": str,
-            "path": str,
-            "ordinal": int,
-            "number": int,
-            "text": str,
-            "sentence_count": int,
-        },
-        "pk": "id",
-        "foreign_keys": [
-            ("document_id", "documents", "id"),
-            ("version_id", "versions", "id"),
-        ],
-    },
-    "changes": {
-        "columns": {
-            "id": int,
-            "document_id": str,
-            "from_version": str,
-            "to_version": str,
-            "type": str,
-            "similarity": float,
-            "method": str,
-            "from_labels": str,
-            "to_labels": str,
-            "diff_html": str,
-            "diff_json": str,
-            "old_text": str,
-            "new_text": str,
-        },
-        "pk": "id",
-        "foreign_keys": [
-            ("document_id", "documents", "id"),
-            ("from_version", "versions", "id"),
-            ("to_version", "versions", "id"),
-        ],
-    },
-    "change_clauses": {
-        "columns": {"change_id": int, "clause_id": str, "side": str},
-        "pk": ("change_id", "clause_id", "side"),
-        "foreign_keys": [
-            ("change_id", "changes", "id"),
-            ("clause_id", "clauses", "id"),
-        ],
     },
     "lineages": {
         "columns": {
@@ -141,6 +108,96 @@ SCHEMA: dict[str, dict] = {
             ("document_id", "documents", "id"),
             ("first_version", "versions", "id"),
             ("last_version", "versions", "id"),
+        ],
+    },
+    "clauses": {
+        "columns": {
+            "id": str,
+            "document_id": str,
+            "version_id": str,
+            "label": str,
+            "kind": str,
+            "section": str,
+            "path": str,
+            "ordinal": int,
+            "number": int,
+            "text": str,
+            "sentence_count": int,
+            "lineage_id": str,
+        },
+        "pk": "id",
+        "foreign_keys": [
+            ("document_id", "documents", "id"),
+            ("version_id", "versions", "id"),
+            ("lineage_id", "lineages", "id"),
+        ],
+    },
+    "comparisons": {
+        "columns": {
+            "id": str,
+            "document_id": str,
+            "from_version": str,
+            "to_version": str,
+            "ordinal": int,
+            **{name: int for name in CHANGE_TYPES},
+            "changed": int,
+            "total": int,
+        },
+        "pk": "id",
+        "foreign_keys": [
+            ("document_id", "documents", "id"),
+            ("from_version", "versions", "id"),
+            ("to_version", "versions", "id"),
+        ],
+    },
+    "changes": {
+        "columns": {
+            "id": int,
+            "document_id": str,
+            "from_version": str,
+            "to_version": str,
+            "type": str,
+            "similarity": float,
+            "method": str,
+            "from_labels": str,
+            "to_labels": str,
+            "diff_html": str,
+            "diff_json": str,
+            "old_text": str,
+            "new_text": str,
+            "comparison_id": str,
+            "ordinal": int,
+            "lineage_id": str,
+            "section": str,
+            "from_section": str,
+            "to_section": str,
+            "from_path": str,
+            "to_path": str,
+            "section_changed": int,
+            "inserted_chars": int,
+            "deleted_chars": int,
+        },
+        "pk": "id",
+        "foreign_keys": [
+            ("document_id", "documents", "id"),
+            ("from_version", "versions", "id"),
+            ("to_version", "versions", "id"),
+            ("comparison_id", "comparisons", "id"),
+            ("lineage_id", "lineages", "id"),
+        ],
+    },
+    "change_clauses": {
+        "columns": {
+            "change_id": int,
+            "clause_id": str,
+            "side": str,
+            "ordinal": int,
+            "diff_html": str,
+        },
+        "pk": ("change_id", "clause_id", "side"),
+        "foreign_keys": [
+            ("change_id", "changes", "id"),
+            ("clause_id", "clauses", "id"),
         ],
     },
     "lineage_clauses": {
@@ -167,6 +224,8 @@ select
   changes.type,
   changes.similarity,
   changes.method,
+  changes.section,
+  changes.section_changed,
   changes.from_labels,
   changes.to_labels,
   changes.diff_html,
@@ -268,6 +327,12 @@ def _write_history(
     slug = document.slug
     trees = {tree.label: tree for tree in history.trees}
     clauses = {clause.id: clause for tree in history.trees for clause in tree.clauses}
+    lineage_of = {
+        clause_id: f"{slug}/{lineage.id}"
+        for lineage in history.lineages
+        for _, clause_ids in lineage.clauses
+        for clause_id in clause_ids
+    }
     db["documents"].insert(
         {
             "id": slug,
@@ -301,8 +366,14 @@ def _write_history(
         }
         for ordinal, info in enumerate(document.versions, start=1)
     )
+    present = document.present_versions
+    last_present = present[-1].label if present else None
+    # Lineages first: clauses and changes point at them.
+    for lineage in history.lineages:
+        _write_lineage(db, slug, lineage, clauses, last_present)
     for tree in history.trees:
         version_id = f"{slug}/{tree.label}"
+        db["version_texts"].insert({"version_id": version_id, "text": tree.text})
         db["headings"].insert_all(
             {
                 "id": f"{version_id}/{_local_id(heading.id, tree.label)}",
@@ -316,41 +387,88 @@ def _write_history(
             for ordinal, heading in enumerate(tree.headings, start=1)
         )
         db["clauses"].insert_all(
-            _clause_row(slug, version_id, clause) for clause in tree.clauses
+            dict(
+                _clause_row(slug, version_id, clause),
+                lineage_id=lineage_of.get(clause.id),
+            )
+            for clause in tree.clauses
         )
     change_count = 0
-    for comparison in history.comparisons:
-        for change in comparison.changes:
-            change_id = next(change_ids)
-            db["changes"].insert(
-                _change_row(
-                    change_id,
-                    slug,
-                    f"{slug}/{comparison.from_version}",
-                    f"{slug}/{comparison.to_version}",
-                    change,
-                )
-            )
-            db["change_clauses"].insert_all(
-                {
-                    "change_id": change_id,
-                    "clause_id": f"{slug}/{clause.id}",
-                    "side": side,
-                }
-                for side, side_clauses in (("old", change.old), ("new", change.new))
-                for clause in side_clauses
-            )
-            change_count += 1
-    present = document.present_versions
-    last_present = present[-1].label if present else None
-    for lineage in history.lineages:
-        _write_lineage(db, slug, lineage, clauses, last_present)
+    for ordinal, comparison in enumerate(history.comparisons, start=1):
+        change_count += _write_comparison(
+            db, slug, ordinal, comparison, change_ids, lineage_of
+        )
+    db["lineage_clauses"].insert_all(
+        {
+            "lineage_id": lineage_of[clause_id],
+            "clause_id": f"{slug}/{clause_id}",
+            "version_id": f"{slug}/{label}",
+        }
+        for lineage in history.lineages
+        for label, clause_ids in lineage.clauses
+        for clause_id in clause_ids
+    )
     return {
         "versions": len(document.versions),
         "clauses": len(clauses),
         "changes": change_count,
         "lineages": len(history.lineages),
     }
+
+
+def _write_comparison(
+    db: sqlite_utils.Database,
+    slug: str,
+    ordinal: int,
+    comparison: Comparison,
+    change_ids: Iterator[int],
+    lineage_of: dict[str, str],
+) -> int:
+    from_version = f"{slug}/{comparison.from_version}"
+    to_version = f"{slug}/{comparison.to_version}"
+    comparison_id = comparison_key(slug, comparison.from_version, comparison.to_version)
+    counts = comparison.counts()
+    db["comparisons"].insert(
+        {
+            "id": comparison_id,
+            "document_id": slug,
+            "from_version": from_version,
+            "to_version": to_version,
+            "ordinal": ordinal,
+            **counts,
+            "changed": sum(n for t, n in counts.items() if t != "unchanged"),
+            "total": len(comparison.changes),
+        }
+    )
+    for position, change in enumerate(comparison.changes, start=1):
+        change_id = next(change_ids)
+        first = (change.old or change.new)[0]
+        db["changes"].insert(
+            dict(
+                _change_row(change_id, slug, from_version, to_version, change),
+                comparison_id=comparison_id,
+                ordinal=position,
+                lineage_id=lineage_of.get(first.id),
+            )
+        )
+        redlines = clause_redlines(change)
+        db["change_clauses"].insert_all(
+            {
+                "change_id": change_id,
+                "clause_id": f"{slug}/{clause.id}",
+                "side": side,
+                "ordinal": n,
+                "diff_html": redlines[(side, clause.id)],
+            }
+            for side, side_clauses in (("old", change.old), ("new", change.new))
+            for n, clause in enumerate(side_clauses, start=1)
+        )
+    return len(comparison.changes)
+
+
+def comparison_key(document: str, from_label: str, to_label: str) -> str:
+    """The id of a comparison in the ``comparisons`` table: ``document/2009..2015``."""
+    return f"{document}/{from_label}..{to_label}"
 
 
 def _local_id(item_id: str, label: str) -> str:
@@ -377,6 +495,8 @@ def _clause_row(slug: str, version_id: str, clause: Clause) -> dict:
 def _change_row(
     change_id: int, slug: str, from_version: str, to_version: str, change: Change
 ) -> dict:
+    old_path = change.old[0].path if change.old else None
+    new_path = change.new[0].path if change.new else None
     return {
         "id": change_id,
         "document_id": slug,
@@ -393,7 +513,95 @@ def _change_row(
         ),
         "old_text": "\n".join(c.text for c in change.old) if change.old else None,
         "new_text": "\n".join(c.text for c in change.new) if change.new else None,
+        "section": _outermost(new_path if new_path is not None else old_path),
+        "from_section": _outermost(old_path),
+        "to_section": _outermost(new_path),
+        "from_path": _joined(old_path),
+        "to_path": _joined(new_path),
+        "section_changed": (
+            int(section_key(old_path) != section_key(new_path))
+            if old_path is not None and new_path is not None
+            else None
+        ),
+        "inserted_chars": sum(len(text) for op, text in change.diff if op == INSERT),
+        "deleted_chars": sum(len(text) for op, text in change.diff if op == DELETE),
     }
+
+
+def _outermost(path: Sequence[str] | None) -> str | None:
+    if path is None:
+        return None
+    return path[0] if path else ""
+
+
+def _joined(path: Sequence[str] | None) -> str | None:
+    return None if path is None else PATH_SEPARATOR.join(path)
+
+
+def section_key(path: Sequence[str]) -> str:
+    """The nearest heading of a clause path, as compared across versions: its numbering
+    set aside (a renumbered section is the same section), whitespace and width ignored.
+    """
+    if not path:
+        return ""
+    return matching_key(_SECTION_NUMBER.sub("", path[-1]))
+
+
+def clause_redlines(change: Change) -> dict[tuple[str, str], str]:
+    """Cut a change's redline into one HTML fragment per clause and side.
+
+    An old clause shows its kept text and, in ``<del>``, what was deleted from it; a new
+    clause its kept text and, in ``<ins>``, what was inserted: the two halves of a
+    side-by-side view. Keys are ``("old" | "new", clause id)``; all text is escaped.
+    """
+    result = {}
+    for side, clauses, marked in (
+        ("old", change.old, DELETE),
+        ("new", change.new, INSERT),
+    ):
+        if not clauses:
+            continue
+        ops = [(op, text) for op, text in change.diff if op in (EQUAL, marked)]
+        parts = _cut(ops, [c.text for c in clauses])
+        for clause, part in zip(clauses, parts):
+            if part is None:
+                part = [(EQUAL, layout_free(clause.text))]
+            result[(side, clause.id)] = ops_to_html(part)
+    return result
+
+
+def _cut(ops: Sequence[DiffOp], texts: Sequence[str]) -> list[list[DiffOp] | None]:
+    """Cut one side of a diff into the clauses it joins with newlines.
+
+    The diff reads the layout-free text of the clauses (or, from older builds, their raw
+    text); each clause gets the pieces inside its span, the newline between two clauses
+    goes to neither. ``None`` for every clause when the diff is of some other text.
+    """
+    joined = "".join(text for _, text in ops)
+    for shown in (layout_free, str):
+        pieces = [shown(text) for text in texts]
+        if "\n".join(pieces) == joined:
+            break
+    else:
+        return [None] * len(texts)
+    spans, start = [], 0
+    for piece in pieces:
+        spans.append((start, start + len(piece)))
+        start += len(piece) + 1
+    parts: list[list[DiffOp]] = [[] for _ in texts]
+    position, first = 0, 0
+    for op, text in ops:
+        end = position + len(text)
+        while first < len(spans) and spans[first][1] <= position:
+            first += 1
+        k = first
+        while k < len(spans) and spans[k][0] < end:
+            lo, hi = max(spans[k][0], position), min(spans[k][1], end)
+            if lo < hi:
+                parts[k].append((op, text[lo - position : hi - position]))
+            k += 1
+        position = end
+    return parts
 
 
 def _write_lineage(
@@ -408,10 +616,9 @@ def _write_lineage(
             clauses[i].label if i in clauses else i for i in clause_ids
         )
 
-    lineage_id = f"{slug}/{lineage.id}"
     db["lineages"].insert(
         {
-            "id": lineage_id,
+            "id": f"{slug}/{lineage.id}",
             "document_id": slug,
             "first_version": f"{slug}/{lineage.first_version}",
             "last_version": f"{slug}/{lineage.last_version}",
@@ -420,15 +627,6 @@ def _write_lineage(
             "status": "current" if lineage.last_version == last_present else "removed",
             "change_count": sum(1 for s in lineage.steps if s.type != "unchanged"),
         }
-    )
-    db["lineage_clauses"].insert_all(
-        {
-            "lineage_id": lineage_id,
-            "clause_id": f"{slug}/{clause_id}",
-            "version_id": f"{slug}/{label}",
-        }
-        for label, clause_ids in lineage.clauses
-        for clause_id in clause_ids
     )
 
 
@@ -439,6 +637,7 @@ def search_clauses(
     db: str | Path | sqlite3.Connection | sqlite_utils.Database,
     query: str,
     *,
+    document: str | None = None,
     limit: int | None = None,
 ) -> list[dict]:
     """Find the clauses whose text contains every whitespace-separated term of ``query``.
@@ -449,6 +648,7 @@ def search_clauses(
     when a short term was matched with ``LIKE``.
 
     :param db: a database path or an open connection.
+    :param document: only the clauses of this document.
     """
     terms = query.split()
     if not terms:
@@ -464,9 +664,12 @@ def search_clauses(
     for term in short_terms:
         where.append("clauses.text like ? escape '\\'")
         params.append(f"%{_like_escape(term)}%")
+    if document is not None:
+        where.append("clauses.document_id = ?")
+        params.append(document)
     sql = f"""
         select clauses.id, clauses.document_id, clauses.version_id, clauses.label,
-            clauses.path, clauses.text
+            clauses.path, clauses.text, clauses.lineage_id
         from clauses join versions on versions.id = clauses.version_id
         where {" and ".join(where)}
         order by clauses.document_id, versions.ordinal, clauses.ordinal

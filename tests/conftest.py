@@ -262,3 +262,55 @@ def plan_history() -> DocumentHistory:
     )
     lineages = tuple(Lineage(c.id, (("2019", (c.id,)),), ()) for c in clauses)
     return DocumentHistory(document, (tree,), (), lineages)
+
+
+# ---------------------------------------------------------------------------- databases
+# For the web plugin: a SYNTHETIC revision of the 2019 plan as a document (test input only,
+# never a policy version), and a database built from the bundled versions.
+
+VERSIONS = Path(__file__).resolve().parents[1] / "versions"
+SYNTHETIC_DOCUMENT = "synthetic-plan"
+
+
+@pytest.fixture(scope="session")
+def synthetic_revision():
+    """SYNTHETIC: the 2019 plan revised by a section swap, a move, a split, a merge, a
+    rewording, an added and a removed paragraph (tests/synthetic.py), with the truth."""
+    import synthetic
+
+    return synthetic.combined(0)
+
+
+@pytest.fixture(scope="session")
+def synthetic_history(synthetic_revision) -> DocumentHistory:
+    """The real 2019 plan and its SYNTHETIC revision as the two versions of one document,
+    compared and chained as ``policydiff build`` does."""
+    from policydiff.compare import compare_trees
+    from policydiff.lineage import lineages
+
+    old, new = synthetic_revision.trees()
+    comparison = compare_trees(old, new, SYNTHETIC_DOCUMENT)
+    document = Document(
+        slug=SYNTHETIC_DOCUMENT,
+        path=Path(SYNTHETIC_DOCUMENT),
+        versions=(
+            VersionInfo(old.label, file="2019.txt", date="2019-02-22"),
+            VersionInfo(
+                new.label,
+                file="synthetic.txt",
+                note="SYNTHETIC revision for tests, not a policy version",
+            ),
+        ),
+        title="SYNTHETIC revision of the 2019 plan (test input)",
+    )
+    return DocumentHistory(
+        document, (old, new), (comparison,), lineages((old, new), (comparison,))
+    )
+
+
+@pytest.fixture(scope="session")
+def bundled_db(tmp_path_factory) -> Path:
+    """The database ``policydiff build`` writes from the bundled versions/."""
+    from policydiff.compare import build
+
+    return build(tmp_path_factory.mktemp("bundled") / "policydiff.db", corpus=VERSIONS)

@@ -326,13 +326,24 @@ def test_add_present_version_needs_replace(corpus, tmp_path):
         ("blank.txt", " \n\u3000\n\t\n".encode(), "file holds only whitespace"),
         (
             "binary.txt",
+            b"\x7fELF\x02\x01\x00binary",
+            (
+                "binary file (NUL byte at offset 6); give a text, HTML, Word (.docx) or PDF"
+                " file"
+            ),
+        ),
+        (
+            "archive.txt",
             b"PK\x03\x04\x00\x00binary",
-            "binary file (NUL byte at offset 4); give a UTF-8 text file",
+            "a ZIP archive, not a Word .docx file; unpack it and give the file inside",
         ),
         (
             "gb18030.txt",
             "第一条　为保证食品安全，制定本法。\n".encode("gb18030"),
-            "not UTF-8 text (byte 0xb5 at offset 0); convert it to UTF-8 first",
+            (
+                "not UTF-8 text (byte 0xb5 at offset 0); check --encoding, or leave it out"
+                " to detect it"
+            ),
         ),
     ],
 )
@@ -340,8 +351,11 @@ def test_add_bad_file(corpus, tmp_path, name, content, message):
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
+    options = ["--encoding", "utf-8"] if name == "gb18030.txt" else []
     with unchanged(tmp_path):
-        result = invoke("add", BEIJING, path, "--label", "2015", "--corpus", corpus)
+        result = invoke(
+            "add", BEIJING, path, "--label", "2015", *options, "--corpus", corpus
+        )
     assert_error(result, f"Error: {path}: {message}")
 
 

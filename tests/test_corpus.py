@@ -336,16 +336,11 @@ def write_bad_input(tmp_path: Path, name: str) -> Path:
         ("blank.txt", "blank.txt: file holds only whitespace"),
         (
             "plan.png",
-            "plan.png: binary file (NUL byte at offset 8); give a UTF-8 text file",
-        ),
-        (
-            "2019-gb18030.txt",
             (
-                "2019-gb18030.txt: not UTF-8 text (byte 0xb1 at offset 1);"
-                " convert it to UTF-8 first"
+                "plan.png: an image (PNG), not a text; run OCR on it first, or give the"
+                " text as a text, HTML, .docx or PDF file"
             ),
         ),
-        ("2019-utf16.txt", "2019-utf16.txt: UTF-16 text; convert it to UTF-8 first"),
         ("versions", "versions: is a folder, not a text file"),
     ],
 )
@@ -356,10 +351,55 @@ def test_add_refuses_bad_text(corpus, tmp_path, name, message):
         with pytest.raises(InputError) as e:
             add_version(document, path, "2015", corpus=corpus, date="2015-05-21")
         assert str(e.value) == message
+    assert snapshot(corpus) == before
+
+
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        ("empty.txt", "empty.txt: file is empty"),
+        (
+            "plan.png",
+            "plan.png: binary file (NUL byte at offset 8); give a UTF-8 text file",
+        ),
+        (
+            "2019-gb18030.txt",
+            (
+                "2019-gb18030.txt: not UTF-8 text (byte 0xb1 at offset 1);"
+                " convert it to UTF-8 first"
+            ),
+        ),
+        ("2019-utf16.txt", "2019-utf16.txt: UTF-16 text; convert it to UTF-8 first"),
+    ],
+)
+def test_stored_texts_must_be_utf8(corpus, tmp_path, name, message):
+    # A version's stored text is read strictly; add converts other encodings.
+    path = write_bad_input(tmp_path, name).relative_to(tmp_path)
     with pytest.raises(InputError) as e:
         read_text_file(path)
     assert str(e.value) == message
-    assert snapshot(corpus) == before
+
+
+@pytest.mark.parametrize(
+    "name,encoding", [("2019-gb18030.txt", "gb18030"), ("2019-utf16.txt", "utf-16")]
+)
+def test_add_converts_other_encodings_and_keeps_the_original(
+    corpus, tmp_path, name, encoding
+):
+    path = write_bad_input(tmp_path, name)
+    info = add_version(BEIJING, path, "2020", corpus=corpus, date="2020")
+    folder = corpus / BEIJING
+    plan = (BUNDLED / BEIJING / "2019.txt").read_bytes()
+    assert (folder / "2020.txt").read_bytes() == plan
+    assert (folder / "2020.orig.txt").read_bytes() == path.read_bytes()
+    assert (info.encoding, info.original_file, info.original_sha256) == (
+        encoding,
+        "2020.orig.txt",
+        sha256_file(path),
+    )
+    beijing = load_document(BEIJING, corpus=corpus)
+    assert beijing.versions[-1] == info
+    assert [p.label for p in check_document(beijing)] == ["2015", "2017"]
 
 
 @pytest.mark.parametrize(
@@ -446,7 +486,7 @@ def edit_manifest(old: str, new: str) -> None:
             'label = 2017"',
             (
                 "invalid TOML: Expected newline or end of document after a statement"
-                " (at line 16, column 13); fix the manifest"
+                " (at line 17, column 13); fix the manifest"
             ),
         ),
         (
@@ -514,7 +554,8 @@ def edit_manifest(old: str, new: str) -> None:
             (
                 "version 2017: unknown key 'number'; the keys a version may hold are"
                 " label, status, file, date, title, issuer, doc_number, source, sha256,"
-                " note"
+                " url, start, end, encoding, original_file, original_sha256, final_url,"
+                " retrieved_at, http_status, content_type, note"
             ),
         ),
         (

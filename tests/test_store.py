@@ -1,11 +1,16 @@
+import html
 import json
+import re
 import sqlite3
 
 import pytest
 import sqlite_utils
 
 from policydiff import store
+from policydiff.diff import diff_clauses
 from policydiff.errors import InputError
+from policydiff.model import Change, Clause
+from policydiff.normalize import layout_free
 from policydiff.store import search_clauses, write_database
 
 
@@ -51,8 +56,10 @@ def test_row_counts(db):
     assert {name: db[name].count for name in store.SCHEMA} == {
         "documents": 2,
         "versions": 5,  # 2009, 2015; 2015, 2017 (missing), 2019
+        "version_texts": 3,
         "headings": 5,
         "clauses": 11,
+        "comparisons": 1,
         "changes": 5,
         "change_clauses": 9,
         "lineages": 7,
@@ -118,6 +125,7 @@ def test_clause_row(db, small_history):
         "number": 22,
         "text": clause.text,
         "sentence_count": 0,
+        "lineage_id": "food-safety-law/2009:a22",
     }
     plan = db["clauses"].get("beijing-services-pilot/2019:2.2.1")
     assert plan["section"] == "二、主要任务"
@@ -346,3 +354,131 @@ def test_duplicate_document_is_refused(tmp_path, small_history):
     with pytest.raises(ValueError, match="document food-safety-law is given twice"):
         write_database(tmp_path / "policydiff.db", [small_history, small_history])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_version_texts(db, small_history):
+    row = db["version_texts"].get("food-safety-law/2015")
+    assert row["text"] == small_history.trees[1].text
+    assert db["version_texts"].count == 3  # no text for a missing version
+
+
+def test_comparisons(db):
+    assert list(db["comparisons"].rows) == [
+        {
+            "id": "food-safety-law/2009..2015",
+            "document_id": "food-safety-law",
+            "from_version": "food-safety-law/2009",
+            "to_version": "food-safety-law/2015",
+            "ordinal": 1,
+            "unchanged": 1,
+            "modified": 1,
+            "moved": 0,
+            "split": 1,
+            "merged": 0,
+            "added": 1,
+            "deleted": 1,
+            "changed": 4,
+            "total": 5,
+        }
+    ]
+    assert store.comparison_key("a", "1995", "2009") == "a/1995..2009"
+
+
+def test_change_context_columns(db):
+    rows = {row["type"]: row for row in db["changes"].rows}
+    assert [rows[t]["ordinal"] for t in ("modified", "split", "unchanged")] == [1, 2, 3]
+    assert {row["comparison_id"] for row in rows.values()} == {
+        "food-safety-law/2009..2015"
+    }
+    assert rows["split"]["lineage_id"] == "food-safety-law/2009:a5"
+    assert rows["added"]["lineage_id"] == "food-safety-law/2015:a3"
+    assert rows["modified"]["section"] == "第一章 总则"
+    assert rows["deleted"]["section"] == "第三章 食品安全标准"
+    assert rows["deleted"]["to_section"] is None
+    assert rows["deleted"]["from_path"] == "第三章 食品安全标准"
+    assert rows["added"]["from_path"] is None
+    assert rows["modified"]["section_changed"] == 0
+    assert rows["added"]["section_changed"] is None
+    assert (rows["modified"]["inserted_chars"], rows["modified"]["deleted_chars"]) == (
+        3,
+        2,
+    )
+
+
+def test_change_clauses_carry_each_side_of_the_redline(db):
+    split_id = next(db.query("select id from changes where type = 'split'"))["id"]
+    rows = list(
+        db.query(
+            "select clause_id, side, ordinal, diff_html from change_clauses"
+            " where change_id = ? order by side desc, ordinal",
+            [split_id],
+        )
+    )
+    assert [(r["clause_id"], r["side"], r["ordinal"]) for r in rows] == [
+        ("food-safety-law/2009:a5", "old", 1),
+        ("food-safety-law/2015:a6", "new", 1),
+        ("food-safety-law/2015:a7", "new", 2),
+    ]
+    old, first, second = (r["diff_html"] for r in rows)
+    assert "<ins>" not in old and "<del>" in old
+    assert "<del>" not in first + second
+    texts = {c["id"]: c["text"] for c in db["clauses"].rows}
+    for row in rows:
+        plain = re.sub(r"</?(ins|del)>", "", row["diff_html"])
+        assert html.unescape(plain.replace("<br>\n", "\n")) == texts[row["clause_id"]]
+
+
+def _clause(clause_id: str, text: str, path=("第一章 总则",)) -> Clause:
+    return Clause(clause_id, clause_id, "article", 1, path, text, 0, len(text), text)
+
+
+def test_clause_redlines_follow_the_layout_free_diff():
+    old = (_clause("1:a1", "第一条　为了<b>保证</b>\n    食品安全。"),)
+    new = (
+        _clause("2:a1", "第一条 为了保证食品安全。"),
+        _clause("2:a2", "第二条 国家建立风险监测制度。"),
+    )
+    change = Change("split", 0.5, "split", old, new, diff_clauses(old, new))
+    redlines = store.clause_redlines(change)
+    assert set(redlines) == {("old", "1:a1"), ("new", "2:a1"), ("new", "2:a2")}
+    old_html = redlines[("old", "1:a1")]
+    assert "&lt;b&gt;" in old_html and "<b>" not in old_html
+    assert "<ins>" not in old_html
+    # The text the diff read: its layout-free form (no indentation, no hard wrap).
+    shown = html.unescape(re.sub("</?del>", "", old_html).replace("<br>\n", "\n"))
+    assert shown == layout_free(old[0].text)
+    assert "    " not in shown
+    assert redlines[("new", "2:a2")].startswith("<ins>第二条 国家建立")
+    assert (
+        re.sub("</?ins>", "", redlines[("new", "2:a2")])
+        == "第二条 国家建立风险监测制度。"
+    )
+    assert "<del>" not in redlines[("new", "2:a1")]
+
+
+@pytest.mark.parametrize(
+    "ops,texts,parts",
+    [
+        ([(0, "ab\ncd")], ["ab", "cd"], [[(0, "ab")], [(0, "cd")]]),
+        ([(0, "a"), (1, "b\nc"), (0, "d")], ["ab", "cd"], [[(0, "a"), (1, "b")], [(1, "c"), (0, "d")]]),
+        ([(1, "\n")], ["", ""], [[], []]),
+        ([(0, "x")], ["y"], [None]),
+    ],
+)  # fmt: skip
+def test_cut(ops, texts, parts):
+    assert store._cut(ops, texts) == parts
+
+
+def test_section_key_ignores_numbering_and_spacing():
+    assert store.section_key(("第一章　总　　则",)) == store.section_key(
+        ("第二章 总则",)
+    )
+    assert store.section_key(("二、主要任务", "（三）着眼国际交往")) == "着眼国际交往"
+    assert store.section_key(()) == ""
+
+
+def test_search_clauses_by_document(db_path):
+    rows = search_clauses(db_path, "保障公众身体健康", document="food-safety-law")
+    assert len(rows) == 4
+    assert rows[0]["lineage_id"] == "food-safety-law/2009:a1"
+    assert search_clauses(db_path, "保障公众身体健康", document="nope") == []

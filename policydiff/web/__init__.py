@@ -1,4 +1,9 @@
-"""The Datasette plugin: redlines in the changes table, a stylesheet, a documents page.
+"""The Datasette plugin: a publication of policy changes on top of the tables.
+
+Pages (``views``): the documents (``/<db>/-/policydiff``), two versions side by side
+(``-/compare``), one clause through every version (``-/history``), search (``-/search``)
+and charts (``-/charts``). Hooks: redlines in the tables, the stylesheet and script, the
+shipped metadata for every policydiff database, and a menu link.
 
 Datasette loads this package through the ``datasette`` entry point in setup.cfg;
 :func:`serve` runs Datasette on a policydiff database. Only ``policydiff serve`` should
@@ -9,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import itertools
+import functools
+import html
 import os
 import socket
 import sqlite3
@@ -20,12 +26,10 @@ from urllib.parse import urlencode
 
 import yaml
 from datasette import hookimpl
-from datasette.utils import tilde_decode, tilde_encode
-from datasette.utils.asgi import Forbidden, NotFound, Response
+from datasette.utils import tilde_encode
 from markupsafe import Markup
 
 from policydiff.errors import InputError, PolicydiffError
-from policydiff.model import CHANGE_TYPES
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -88,16 +92,31 @@ async def is_policydiff_database(db) -> bool:
 
 @hookimpl
 def render_cell(value, column, table, database, datasette):
-    if column != "diff_html" or table not in DIFF_TABLES or not isinstance(value, str):
+    if not isinstance(value, str):
         return None
+    if column == "diff_html" and table in DIFF_TABLES | {"change_clauses"}:
 
-    async def redline():
-        if not await is_policydiff_database(datasette.get_database(database)):
-            return None
-        # diff_html is built by store.py from escaped pieces only.
-        return Markup('<div class="policydiff-diff">{}</div>').format(Markup(value))
+        async def redline():
+            if not await is_policydiff_database(datasette.get_database(database)):
+                return None
+            # diff_html is built by store.py from escaped pieces only.
+            return Markup('<div class="policydiff-diff">{}</div>').format(Markup(value))
 
-    return redline()
+        return redline()
+    if column == "history" and table is None:
+
+        async def history_link():
+            if not await is_policydiff_database(datasette.get_database(database)):
+                return None
+            url = (
+                datasette.urls.database(database)
+                + "/-/history?"
+                + urlencode({"id": value})
+            )
+            return Markup('<a href="{}">{}</a>').format(url, value)
+
+        return history_link()
+    return None
 
 
 def _static_name() -> str:
@@ -112,92 +131,119 @@ def _static_name() -> str:
 
 
 @hookimpl
+def prepare_jinja2_environment(env):
+    from .text import anchor, date_html, type_html
+
+    env.filters["policydiff_anchor"] = anchor
+    env.filters["policydiff_date"] = date_html
+    env.filters["policydiff_type"] = type_html
+
+
+@hookimpl
 def extra_css_urls(datasette):
     return [datasette.urls.static_plugins(_static_name(), "policydiff.css")]
 
 
 @hookimpl
+def extra_js_urls(template, datasette):
+    # Only our pages: Datasette's own need none of it.
+    if template and template.startswith("policydiff_"):
+        return [
+            {
+                "url": datasette.urls.static_plugins(_static_name(), "policydiff.js"),
+                "module": True,
+            }
+        ]
+    return []
+
+
+@hookimpl
 def register_routes():
-    return [(r"^/(?P<database>[^/]+)/-/policydiff$", documents_page)]
+    from . import views
 
-
-async def documents_page(datasette, request):
-    """List each document, its versions, and the changes between consecutive versions."""
-    try:
-        db = datasette.get_database(route=tilde_decode(request.url_vars["database"]))
-    except KeyError:
-        raise NotFound("Database not found") from None
-    visible, _ = await datasette.check_visibility(
-        request.actor, permissions=[("view-database", db.name), "view-instance"]
-    )
-    if not visible:
-        raise Forbidden("You do not have permission to view this database")
-    if not await is_policydiff_database(db):
-        raise NotFound(f"{db.name} is not a policydiff database")
-    context = {
-        "database": db.name,
-        "title": datasette.metadata("title", database=db.name) or db.name,
-        "documents": await _documents(datasette, db),
-    }
-    return Response.html(
-        await datasette.render_template(
-            "policydiff_index.html", context, request=request
-        )
-    )
-
-
-async def _documents(datasette, db) -> list[dict]:
-    urls = datasette.urls
-    documents = [
-        dict(r) for r in await db.execute("select * from documents order by id")
+    base = r"^/(?P<database>[^/]+)/-/"
+    return [
+        (base + r"policydiff$", views.home),
+        (base + r"compare$", views.compare),
+        (base + r"history$", views.history),
+        (base + r"search$", views.search),
+        (base + r"charts$", views.chart_page),
     ]
-    versions = await db.execute("select * from versions order by document_id, ordinal")
-    count_rows = await db.execute(
-        "select from_version, to_version, type, count(*) as n from changes"
-        " group by from_version, to_version, type"
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    """Titles, descriptions, facets and canned queries for every policydiff database, so
+    that ``datasette policydiff.db`` shows what ``-m metadata.yml`` would."""
+    names = tuple(
+        name for name, db in datasette.databases.items() if _is_policydiff_file(db.path)
     )
-    counts: dict[tuple[str, str], dict[str, int]] = {}
-    for row in count_rows:
-        counts.setdefault((row["from_version"], row["to_version"]), {})[row["type"]] = (
-            row["n"]
+    # A copy: Datasette merges other metadata into what hooks return.
+    return copy.deepcopy(_metadata_for(names)) if names else {}
+
+
+@functools.lru_cache(maxsize=16)
+def _metadata_for(names: tuple[str, ...]) -> dict:
+    metadata = {"databases": {}}
+    for name in names:
+        one = load_metadata(name)
+        metadata["databases"][name] = one["databases"][name]
+        if len(names) == 1:
+            metadata.update({k: v for k, v in one.items() if k != "databases"})
+    if len(names) > 1:
+        links = ", ".join(
+            f'<a href="/{tilde_encode(n)}/-/policydiff">{html.escape(n)}</a>'
+            for n in names
         )
-    changes_url = urls.table(db.name, "changes")
-    for document in documents:
-        document["url"] = urls.row(db.name, "documents", tilde_encode(document["id"]))
-        document["versions"] = [
-            dict(v, url=urls.row(db.name, "versions", tilde_encode(v["id"])))
-            for v in versions
-            if v["document_id"] == document["id"]
-        ]
-        present = [v["id"] for v in document["versions"] if v["status"] == "present"]
-        pairs = list(itertools.pairwise(present))
-        pairs += [
-            p
-            for p in counts
-            if p not in pairs and p[0].startswith(document["id"] + "/")
-        ]
-        document["pairs"] = []
-        for from_version, to_version in pairs:
-            by_type = counts.get((from_version, to_version), {})
-            query = {"from_version": from_version, "to_version": to_version}
-            document["pairs"].append(
-                {
-                    "from": from_version.split("/", 1)[1],
-                    "to": to_version.split("/", 1)[1],
-                    "total": sum(by_type.values()),
-                    "url": f"{changes_url}?{urlencode(query)}",
-                    "types": [
+        metadata["title"] = "policydiff"
+        metadata["description_html"] = f"<p>policydiff databases: {links}.</p>"
+    return metadata
+
+
+def _is_policydiff_file(path: str | None) -> bool:
+    """Tell, without Datasette, whether a database file was written by policydiff build."""
+    if not path:
+        return False
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return False
+    return _has_schema(path, mtime)
+
+
+@functools.lru_cache(maxsize=64)
+def _has_schema(path: str, mtime: int) -> bool:
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("select name from sqlite_master")}
+            columns = {r[1] for r in conn.execute("pragma table_info(changes)")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return REQUIRED_TABLES <= tables and "diff_html" in columns
+
+
+@hookimpl
+def menu_links(datasette, actor, request):
+    async def links():
+        found = []
+        for name, db in datasette.databases.items():
+            if _is_policydiff_file(db.path):
+                visible, _ = await datasette.check_visibility(
+                    actor, permissions=[("view-database", name), "view-instance"]
+                )
+                if visible:
+                    found.append(
                         {
-                            "type": t,
-                            "count": by_type[t],
-                            "url": f"{changes_url}?{urlencode(dict(query, type=t))}",
+                            "href": datasette.urls.database(name) + "/-/policydiff",
+                            "label": f"policydiff: {name}",
                         }
-                        for t in CHANGE_TYPES
-                        if by_type.get(t)
-                    ],
-                }
-            )
-    return documents
+                    )
+        return found
+
+    return links()
 
 
 # ---------------------------------------------------------------------------- serve
