@@ -40,6 +40,19 @@ TRIGRAM = 3
 #: changed section: a renumbered section is the same section.
 _SECTION_NUMBER = re.compile(r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*")
 
+#: Where a version's text came from and how it was imported (see corpus manifests).
+PROVENANCE_FIELDS = (
+    "url",
+    "final_url",
+    "retrieved_at",
+    "content_type",
+    "encoding",
+    "original_file",
+    "original_sha256",
+    "start",
+    "end",
+)
+
 SCHEMA: dict[str, dict] = {
     "documents": {
         "columns": {
@@ -70,6 +83,8 @@ SCHEMA: dict[str, dict] = {
             "file": str,
             "note": str,
             "clause_count": int,
+            **{key: str for key in PROVENANCE_FIELDS},
+            "http_status": int,
         },
         "pk": "id",
         "foreign_keys": [("document_id", "documents", "id")],
@@ -363,6 +378,8 @@ def _write_history(
             "clause_count": (
                 len(trees[info.label].clauses) if info.label in trees else None
             ),
+            **{key: getattr(info, key) for key in PROVENANCE_FIELDS},
+            "http_status": info.http_status,
         }
         for ordinal, info in enumerate(document.versions, start=1)
     )

@@ -482,3 +482,30 @@ def test_search_clauses_by_document(db_path):
     assert len(rows) == 4
     assert rows[0]["lineage_id"] == "food-safety-law/2009:a1"
     assert search_clauses(db_path, "保障公众身体健康", document="nope") == []
+
+
+def test_versions_record_where_each_text_came_from(tmp_path, small_history):
+    from dataclasses import replace
+
+    fetched = replace(
+        small_history.document.versions[-1],
+        url="http://127.0.0.1:8000/food-safety-law-2015.html",
+        retrieved_at="2026-11-25T16:00:00Z",
+        http_status=200,
+        content_type="text/html; charset=utf-8",
+        encoding="utf-8",
+        original_file="2015.orig.html",
+        original_sha256="0" * 64,
+    )
+    document = replace(
+        small_history.document,
+        versions=small_history.document.versions[:-1] + (fetched,),
+    )
+    path = write_database(
+        tmp_path / "p.db", [replace(small_history, document=document)]
+    )
+    row = sqlite_utils.Database(path)["versions"].get("food-safety-law/2015")
+    assert row["url"] == fetched.url
+    assert row["http_status"] == 200
+    assert row["original_file"] == "2015.orig.html"
+    assert row["retrieved_at"] == "2026-11-25T16:00:00Z"
