@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .model import Alignment, Clause, ClauseTree, Link, SentenceLink
+from .normalize import section_title
 
 Vector = dict[str, float]
 
@@ -576,9 +577,7 @@ def _section(clause: Clause, depth: int | None = None) -> str:
     if not clause.path:
         return ""
     heading = clause.path[-1] if depth is None else clause.path[depth - 1]
-    return re.sub(r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*", "", heading).replace(
-        " ", ""
-    )
+    return section_title(heading)
 
 
 def _shared_depth(old: Clause, new: Clause) -> int:

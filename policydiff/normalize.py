@@ -134,3 +134,12 @@ def layout_free(text: str) -> str:
     return unify_punctuation(
         "\n".join(repair_hard_wraps([line for line in lines if line]))
     )
+
+
+_HEADING_NUMBER = re.compile(r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*")
+
+
+def section_title(heading: str) -> str:
+    """A heading's title as compared across versions: numbering (第三章, 二、, （四）) and
+    spaces left out, so a renumbered section is the same section."""
+    return matching_key(_HEADING_NUMBER.sub("", heading))

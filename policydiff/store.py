@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -28,7 +27,7 @@ from policydiff.model import (
     DocumentHistory,
     Lineage,
 )
-from policydiff.normalize import layout_free, matching_key
+from policydiff.normalize import layout_free, section_title
 
 #: Separator between heading titles in ``clauses.path`` and ``headings.path``.
 PATH_SEPARATOR = " › "
@@ -36,9 +35,6 @@ PATH_SEPARATOR = " › "
 LABEL_SEPARATOR = "、"
 #: FTS5's trigram tokenizer cannot match a term shorter than this.
 TRIGRAM = 3
-#: A heading's numbering (第三章, 二、, （四）), set aside when telling whether a clause
-#: changed section: a renumbered section is the same section.
-_SECTION_NUMBER = re.compile(r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*")
 
 #: Where a version's text came from and how it was imported (see corpus manifests).
 PROVENANCE_FIELDS = (
@@ -561,7 +557,7 @@ def section_key(path: Sequence[str]) -> str:
     """
     if not path:
         return ""
-    return matching_key(_SECTION_NUMBER.sub("", path[-1]))
+    return section_title(path[-1])
 
 
 def clause_redlines(change: Change) -> dict[tuple[str, str], str]:
