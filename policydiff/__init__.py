@@ -12,6 +12,7 @@ whose message names the file or version and says what to do.
 """
 
 from .align import AlignOptions, align
+from .classify import classify
 from .compare import build, compare, compare_texts, compare_trees, document_history
 from .corpus import (
     DEFAULT_CORPUS,
@@ -35,7 +36,8 @@ from .errors import (
 )
 from .fetch import fetch_missing, fetch_version
 from .importers import ImportedText, import_bytes, import_file
-from .lineage import lineages
+from .lineage import find_lineages, lineages
+from .measures import compare_measures
 from .model import (
     CHANGE_TYPES,
     Alignment,
@@ -55,7 +57,10 @@ from .model import (
     Version,
     VersionInfo,
 )
+from .reviews import read_reviews
 from .segment import segment
+from .stats import document_stats
+from .table import comparison_table
 
 __all__ = [
     "CHANGE_TYPES",
@@ -91,19 +96,25 @@ __all__ = [
     "build",
     "check_corpus",
     "check_document",
+    "classify",
     "compare",
+    "compare_measures",
     "compare_texts",
     "compare_trees",
+    "comparison_table",
     "diff_clauses",
     "diff_texts",
     "document_history",
+    "document_stats",
     "fetch_missing",
     "fetch_version",
+    "find_lineages",
     "import_bytes",
     "import_file",
     "lineages",
     "load_corpus",
     "load_document",
+    "read_reviews",
     "read_version",
     "render",
     "segment",
