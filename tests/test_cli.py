@@ -182,11 +182,11 @@ def test_versions_bundled():
     missing = next(line for line in lines if line.startswith("  2015  missing"))
     assert "2015-05-21" in missing and "国函〔2015〕81号" in missing
     assert "北京市服务业扩大开放综合试点总体方案" in missing
-    hints = [line.strip() for line in lines if "add the text with" in line]
+    hints = [line.strip() for line in lines if "the text with" in line]
     assert hints == [
-        f"add the text with: policydiff add beijing-services-pilot FILE --label {label}"
-        f" --corpus {VERSIONS}"
-        for label in ("2015", "2017")
+        f"fetch the text with: policydiff fetch beijing-services-pilot 2015 --corpus {VERSIONS}",
+        f"add the text with: policydiff add beijing-services-pilot FILE --label 2017"
+        f" --corpus {VERSIONS}",
     ]
     assert any(line.startswith("  2019  present  2019-02-22") for line in lines)
     assert any(line.startswith("  1995  present  1995-10-30") for line in lines)
@@ -197,7 +197,7 @@ def test_versions_default_corpus(monkeypatch):
     result = invoke("versions", BEIJING)
     assert_ok(result)
     assert (
-        "add the text with: policydiff add beijing-services-pilot FILE --label 2015"
+        "add the text with: policydiff add beijing-services-pilot FILE --label 2017"
         in result.stdout
     )
     assert FOOD not in result.stdout
@@ -410,8 +410,8 @@ def test_check_bundled():
     assert_ok(result)
     lines = result.stdout.splitlines()
     assert (
-        "  2015  warning: text missing; add it with"
-        " policydiff add beijing-services-pilot FILE --label 2015"
+        "  2017  warning: text missing; add it with"
+        " policydiff add beijing-services-pilot FILE --label 2017"
     ) in lines
     sources = [line for line in lines if line.startswith("  2009  ok, source: ")]
     assert sources and "Copied byte for byte" in sources[0]

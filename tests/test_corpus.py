@@ -103,12 +103,22 @@ def test_bundled_corpus():
     texts = [read_version(food, v.label).text for v in food.versions]
     assert texts[0].rstrip().endswith("《中华人民共和国食品卫生法（试行）》同时废止。")
     assert "第一百五十四条 本法自2015年10月1日起施行。" in texts[2]
+    # 2015 has a url to fetch from; 2017 has none, so its text has to be added.
     assert check_corpus(loaded) == [
-        Problem(BEIJING, label, "warning", f"text missing; add it with {cmd}")
-        for label, cmd in [
-            ("2015", "policydiff add beijing-services-pilot FILE --label 2015"),
-            ("2017", "policydiff add beijing-services-pilot FILE --label 2017"),
-        ]
+        Problem(
+            BEIJING,
+            "2015",
+            "warning",
+            "text missing; fetch it with"
+            " policydiff fetch beijing-services-pilot 2015",
+        ),
+        Problem(
+            BEIJING,
+            "2017",
+            "warning",
+            "text missing; add it with"
+            " policydiff add beijing-services-pilot FILE --label 2017",
+        ),
     ]
 
 
@@ -486,7 +496,7 @@ def edit_manifest(old: str, new: str) -> None:
             'label = 2017"',
             (
                 "invalid TOML: Expected newline or end of document after a statement"
-                " (at line 17, column 13); fix the manifest"
+                " (at line 18, column 13); fix the manifest"
             ),
         ),
         (
