@@ -31,7 +31,7 @@ from .errors import (
     UnknownDocumentError,
     UnknownVersionError,
 )
-from .importers import ImportedText, MarkerError, import_file
+from .importers import ImportedText, MarkerError, import_file, read_bytes
 from .model import VERSION_STATUSES, Corpus, Document, Version, VersionInfo
 
 DEFAULT_CORPUS = Path("versions")
@@ -98,18 +98,7 @@ def read_text_file(path: Path) -> str:
     A UTF-8 byte-order mark is allowed and dropped. A missing file, a folder, an empty
     or whitespace-only file, and binary or non-UTF-8 content raise :class:`InputError`.
     """
-    return _decode_text(Path(path), _read_bytes(Path(path)))
-
-
-def _read_bytes(path: Path) -> bytes:
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a text file")
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read the file ({e.strerror})") from None
+    return _decode_text(Path(path), read_bytes(Path(path)))
 
 
 def _decode_text(path: Path, data: bytes) -> str:
@@ -468,7 +457,7 @@ def _read_listed_bytes(document: Document, info: VersionInfo) -> bytes:
             f"{path}: no such file, but {document.manifest} lists it for version"
             f" {info.label}; restore the file or set the version's status to missing"
         )
-    return _read_bytes(path)
+    return read_bytes(path)
 
 
 def _checksum_message(

@@ -16,6 +16,7 @@ _WHITESPACE = re.compile(r"\s+")
 CHINESE_DIGITS = {
     "零": 0,
     "〇": 0,
+    "○": 0,
     "一": 1,
     "二": 2,
     "两": 2,
