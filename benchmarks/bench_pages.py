@@ -52,6 +52,7 @@ def pages() -> list[tuple[str, str]]:
         ("compare 1995 → 2015 (computed)", f"{compare}&from=1995&to=2015"),
         ("home", "/policydiff/-/policydiff"),
         ("history", f"/policydiff/-/history?id={quote(DOCUMENT + '/2009:a13')}"),
+        ("measure (3 versions)", f"/policydiff/-/measure?id={quote(DOCUMENT + '/2015:a27.m3')}"),
         ("search, 8 characters (trigram)", "/policydiff/-/search?q=" + quote("食品安全风险评估")),
         ("search, 2 characters (LIKE)", "/policydiff/-/search?q=" + quote("考核")),
         ("charts", f"/policydiff/-/charts?document={DOCUMENT}"),

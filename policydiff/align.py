@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .model import Alignment, Clause, ClauseTree, Link, SentenceLink
-from .normalize import section_title
+from .normalize import bigrams, dice, section_title
 
 Vector = dict[str, float]
 
@@ -110,16 +110,8 @@ def align(
 # ---------------------------------------------------------------------------- vectors
 
 
-def _features(key: str) -> Counter:
-    """Character bigrams of a key, punctuation left out (unigrams for one-character keys)."""
-    chars = _NON_WORD.sub("", key)
-    if len(chars) < 2:
-        return Counter(chars)
-    return Counter(chars[i : i + 2] for i in range(len(chars) - 1))
-
-
 def _boilerplate_features() -> set[str]:
-    return {f for phrase in BOILERPLATE for f in _features(phrase)}
+    return {f for phrase in BOILERPLATE for f in bigrams(phrase)}
 
 
 class _Index:
@@ -127,8 +119,8 @@ class _Index:
 
     def __init__(self, old: tuple[Clause, ...], new: tuple[Clause, ...]):
         self.old, self.new = old, new
-        old_features = [_features(c.key) for c in old]
-        new_features = [_features(c.key) for c in new]
+        old_features = [bigrams(c.key) for c in old]
+        new_features = [bigrams(c.key) for c in new]
         df: Counter = Counter()
         for counts in old_features + new_features:
             df.update(counts.keys())
@@ -690,10 +682,9 @@ def align_sentences(
     for o, (_, a) in enumerate(old_sentences):
         if o in used_old:
             continue
-        fa = _features(a.key)
         for n, (_, b) in enumerate(new_sentences):
             if n not in used_new:
-                scored.append((_dice(fa, _features(b.key)), o, n))
+                scored.append((dice(a.key, b.key), o, n))
     for score, o, n in sorted(scored, reverse=True):
         if score < threshold:
             break
@@ -721,11 +712,6 @@ def _sentence_link(kind, old_entry, new_entry, score) -> SentenceLink:
     return SentenceLink(
         kind, ((old_id, a.index),), ((new_id, b.index),), round(score, 4)
     )
-
-
-def _dice(a: Counter, b: Counter) -> float:
-    total = sum(a.values()) + sum(b.values())
-    return 2 * sum((a & b).values()) / total if total else 1.0
 
 
 def _find_moved_sentences(

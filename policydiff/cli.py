@@ -46,7 +46,7 @@ CONTEXT = 10
 #: Characters of an inserted or deleted run shown in a short diff.
 LONG_EDIT = 60
 #: Tables whose rows ``build`` counts at the end.
-COUNTED_TABLES = ("documents", "versions", "clauses", "changes", "lineages")
+COUNTED_TABLES = ("documents", "versions", "clauses", "changes", "lineages", "measures")
 
 
 class PolicydiffGroup(click.Group):

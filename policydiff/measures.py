@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from .classify import Classes, classify
 from .lexicon import Lexicon, load_lexicon
 from .model import Clause, Comparison
-from .normalize import matching_key
+from .normalize import dice, matching_key
 
 #: Measure link types, in the order a reader meets them.
 MEASURE_LINK_TYPES = (
@@ -268,18 +268,9 @@ def extract(clauses: Iterable[Clause], lexicon: Lexicon | None = None) -> dict:
 # ---------------------------------------------------------------------------- alignment
 
 
-def _features(key: str) -> Counter:
-    chars = _NON_WORD.sub("", key)
-    if len(chars) < 2:
-        return Counter(chars)
-    return Counter(chars[i : i + 2] for i in range(len(chars) - 1))
-
-
 def similarity(a: Measure, b: Measure) -> float:
     """Dice coefficient of the character bigrams of two measures."""
-    fa, fb = _features(a.key), _features(b.key)
-    total = sum(fa.values()) + sum(fb.values())
-    return 2 * sum((fa & fb).values()) / total if total else 1.0
+    return dice(a.key, b.key)
 
 
 def _pair_within(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 _WHITESPACE = re.compile(r"\s+")
@@ -144,3 +145,24 @@ def section_title(heading: str) -> str:
     """A heading's title as compared across versions: numbering (第三章, 二、, （四）) and
     spaces left out, so a renumbered section is the same section."""
     return matching_key(_HEADING_NUMBER.sub("", heading))
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=65536)
+def bigrams(key: str) -> Counter:
+    """Character bigrams of a matching key, punctuation left out (unigrams for a key of one
+    character). Cached: the aligner and the measure matcher ask for the same keys often.
+    The Counter is shared, so callers must not change it."""
+    chars = _NON_WORD.sub("", key)
+    if len(chars) < 2:
+        return Counter(chars)
+    return Counter(chars[i : i + 2] for i in range(len(chars) - 1))
+
+
+def dice(a: str, b: str) -> float:
+    """Dice coefficient of the character bigrams of two matching keys, in [0, 1]."""
+    fa, fb = bigrams(a), bigrams(b)
+    total = sum(fa.values()) + sum(fb.values())
+    return 2 * sum((fa & fb).values()) / total if total else 1.0

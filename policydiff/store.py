@@ -11,13 +11,15 @@ import json
 import os
 import sqlite3
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import sqlite_utils
 
-from policydiff.diff import DELETE, EQUAL, INSERT, ops_to_html
+from policydiff.diff import DELETE, EQUAL, INSERT, diff_texts, ops_to_html
 from policydiff.errors import InputError
+from policydiff.measures import CLASS_COUNTS
 from policydiff.model import (
     CHANGE_TYPES,
     Change,
@@ -28,6 +30,7 @@ from policydiff.model import (
     Lineage,
 )
 from policydiff.normalize import layout_free, section_title
+from policydiff.reviews import Review, Reviews, load_reviews
 
 #: Separator between heading titles in ``clauses.path`` and ``headings.path``.
 PATH_SEPARATOR = " › "
@@ -47,6 +50,157 @@ PROVENANCE_FIELDS = (
     "original_sha256",
     "start",
     "end",
+)
+
+#: The columns every measure table shares: where its row belongs.
+_PAIR_COLUMNS = {
+    "document_id": str,
+    "comparison_id": str,
+    "from_version": str,
+    "to_version": str,
+}
+_PAIR_KEYS = [
+    ("document_id", "documents", "id"),
+    ("comparison_id", "comparisons", "id"),
+    ("from_version", "versions", "id"),
+    ("to_version", "versions", "id"),
+]
+
+#: The measures (see policydiff.measures and policydiff.rows), after the clause tables.
+MEASURE_SCHEMA: dict[str, dict] = {
+    "measures": {
+        "columns": {
+            "id": str,
+            "document_id": str,
+            "version_id": str,
+            "clause_id": str,
+            "clause_label": str,
+            "ordinal": int,
+            "sentence": int,
+            "text": str,
+            "start": int,
+            "end": int,
+            "verbs": str,
+            "actors": str,
+            "scope": str,
+        },
+        "pk": "id",
+        "foreign_keys": [
+            ("document_id", "documents", "id"),
+            ("version_id", "versions", "id"),
+            ("clause_id", "clauses", "id"),
+        ],
+    },
+    "measure_links": {
+        "columns": {
+            "id": str,
+            **_PAIR_COLUMNS,
+            "ordinal": int,
+            "type": str,
+            "old_measure": str,
+            "new_measure": str,
+            "old_clause": str,
+            "new_clause": str,
+            "old_text": str,
+            "new_text": str,
+            "diff_html": str,
+            "similarity": float,
+            "method": str,
+            "strength": str,
+            "restriction": str,
+            "parameter_changes": int,
+            "actors_added": str,
+            "actors_removed": str,
+            "scope_added": str,
+            "scope_removed": str,
+            "summary": str,
+            "reviewed": int,
+            "review_id": str,
+        },
+        "pk": "id",
+        "foreign_keys": [
+            *_PAIR_KEYS,
+            ("old_measure", "measures", "id"),
+            ("new_measure", "measures", "id"),
+            ("old_clause", "clauses", "id"),
+            ("new_clause", "clauses", "id"),
+            ("review_id", "reviews", "id"),
+        ],
+    },
+    "measure_classes": {
+        "columns": {
+            "id": str,
+            "link_id": str,
+            **_PAIR_COLUMNS,
+            "class": str,
+            "value": str,
+            "rules": str,
+            "evidence": str,
+            "reviewed": int,
+        },
+        "pk": "id",
+        "foreign_keys": [("link_id", "measure_links", "id"), *_PAIR_KEYS],
+    },
+    "parameter_changes": {
+        "columns": {
+            "id": str,
+            "link_id": str,
+            **_PAIR_COLUMNS,
+            "old_measure": str,
+            "new_measure": str,
+            "kind": str,
+            "old": str,
+            "new": str,
+            "unit": str,
+            "old_text": str,
+            "new_text": str,
+            "old_qualifier": str,
+            "new_qualifier": str,
+            "old_unit": str,
+            "new_unit": str,
+            "reviewed": int,
+        },
+        "pk": "id",
+        "foreign_keys": [
+            ("link_id", "measure_links", "id"),
+            *_PAIR_KEYS,
+            ("old_measure", "measures", "id"),
+            ("new_measure", "measures", "id"),
+        ],
+    },
+    "stats": {
+        "columns": {
+            "comparison_id": str,
+            "section": str,
+            "ordinal": int,
+            "document_id": str,
+            "from_version": str,
+            "to_version": str,
+            "links": int,
+            **{name: int for name in CHANGE_TYPES},
+            **{f"share_{name}": float for name in CHANGE_TYPES},
+            "mean_similarity": float,
+            "measures": int,
+            "measures_changed": int,
+            **{name: int for name in CLASS_COUNTS},
+        },
+        "pk": ("comparison_id", "section"),
+        "foreign_keys": [
+            ("comparison_id", "comparisons", "id"),
+            ("document_id", "documents", "id"),
+            ("from_version", "versions", "id"),
+            ("to_version", "versions", "id"),
+        ],
+    },
+}
+#: Measure tables sorted by the columns readers look them up by, beyond foreign keys.
+MEASURE_INDEXES = (
+    ("measure_links", ("comparison_id", "ordinal")),
+    ("measure_links", ("strength",)),
+    ("measure_links", ("reviewed",)),
+    ("measure_classes", ("class", "value")),
+    ("parameter_changes", ("kind",)),
+    ("changes", ("reviewed",)),
 )
 
 SCHEMA: dict[str, dict] = {
@@ -161,6 +315,30 @@ SCHEMA: dict[str, dict] = {
             ("to_version", "versions", "id"),
         ],
     },
+    "reviews": {
+        "columns": {
+            "id": str,
+            "document_id": str,
+            "line": int,
+            "kind": str,
+            "from_version": str,
+            "to_version": str,
+            "comparison_id": str,
+            "old": str,
+            "new": str,
+            "decision": str,
+            "value": str,
+            "who": str,
+            "why": str,
+        },
+        "pk": "id",
+        "foreign_keys": [
+            ("document_id", "documents", "id"),
+            ("from_version", "versions", "id"),
+            ("to_version", "versions", "id"),
+            ("comparison_id", "comparisons", "id"),
+        ],
+    },
     "changes": {
         "columns": {
             "id": int,
@@ -187,6 +365,8 @@ SCHEMA: dict[str, dict] = {
             "section_changed": int,
             "inserted_chars": int,
             "deleted_chars": int,
+            "reviewed": int,
+            "review_id": str,
         },
         "pk": "id",
         "foreign_keys": [
@@ -195,6 +375,7 @@ SCHEMA: dict[str, dict] = {
             ("to_version", "versions", "id"),
             ("comparison_id", "comparisons", "id"),
             ("lineage_id", "lineages", "id"),
+            ("review_id", "reviews", "id"),
         ],
     },
     "change_clauses": {
@@ -220,6 +401,7 @@ SCHEMA: dict[str, dict] = {
             ("version_id", "versions", "id"),
         ],
     },
+    **MEASURE_SCHEMA,
 }
 
 VIEWS: dict[str, str] = {
@@ -241,7 +423,8 @@ select
   changes.to_labels,
   changes.diff_html,
   changes.old_text,
-  changes.new_text
+  changes.new_text,
+  changes.reviewed
 from changes
   join documents on documents.id = changes.document_id
   join versions as from_versions on from_versions.id = changes.from_version
@@ -295,15 +478,26 @@ def _write(
             if history.document.slug in seen:
                 raise ValueError(f"document {history.document.slug} is given twice")
             seen.add(history.document.slug)
-            counts = _write_history(db, history, change_ids)
+            reviews = load_reviews(history.document)
+            counts = _write_history(db, history, change_ids, reviews)
             progress(
                 f"{history.document.slug}: {counts['versions']} versions, "
                 f"{counts['clauses']} clauses, {counts['changes']} changes, "
                 f"{counts['lineages']} lineages"
             )
+            progress(f"{history.document.slug}: measures (extract, align, classify)")
+            counts = _write_measures(db, history, reviews)
+            progress(
+                f"{history.document.slug}: {counts['measures']} measures, "
+                f"{counts['measure_links']} measure links, "
+                f"{counts['parameter_changes']} parameter changes"
+            )
         db.index_foreign_keys()
-        progress("full-text index (trigram) on clauses.text")
+        for table, columns in MEASURE_INDEXES:
+            db[table].create_index(columns)
+        progress("full-text index (trigram) on clauses.text and measures.text")
         db["clauses"].enable_fts(["text"], tokenize="trigram", create_triggers=False)
+        db["measures"].enable_fts(["text"], tokenize="trigram", create_triggers=False)
         for name, sql in VIEWS.items():
             db.create_view(name, sql.strip())
         _check_foreign_keys(conn)
@@ -332,7 +526,10 @@ def _check_foreign_keys(conn: sqlite3.Connection) -> None:
 
 
 def _write_history(
-    db: sqlite_utils.Database, history: DocumentHistory, change_ids: Iterator[int]
+    db: sqlite_utils.Database,
+    history: DocumentHistory,
+    change_ids: Iterator[int],
+    reviews: Reviews | None = None,
 ) -> dict[str, int]:
     document = history.document
     slug = document.slug
@@ -406,10 +603,14 @@ def _write_history(
             )
             for clause in tree.clauses
         )
+    keys = {(c.from_version, c.to_version) for c in history.comparisons}
+    db["reviews"].insert_all(
+        _review_row(slug, review, keys) for review in (reviews.rows if reviews else ())
+    )
     change_count = 0
     for ordinal, comparison in enumerate(history.comparisons, start=1):
         change_count += _write_comparison(
-            db, slug, ordinal, comparison, change_ids, lineage_of
+            db, slug, ordinal, comparison, change_ids, lineage_of, reviews
         )
     db["lineage_clauses"].insert_all(
         {
@@ -436,6 +637,7 @@ def _write_comparison(
     comparison: Comparison,
     change_ids: Iterator[int],
     lineage_of: dict[str, str],
+    reviews: Reviews | None = None,
 ) -> int:
     from_version = f"{slug}/{comparison.from_version}"
     to_version = f"{slug}/{comparison.to_version}"
@@ -462,6 +664,11 @@ def _write_comparison(
                 comparison_id=comparison_id,
                 ordinal=position,
                 lineage_id=lineage_of.get(first.id),
+                review_id=(
+                    _review_of_change(slug, comparison, change, reviews)
+                    if change.reviewed
+                    else None
+                ),
             )
         )
         redlines = clause_redlines(change)
@@ -538,6 +745,7 @@ def _change_row(
         ),
         "inserted_chars": sum(len(text) for op, text in change.diff if op == INSERT),
         "deleted_chars": sum(len(text) for op, text in change.diff if op == DELETE),
+        "reviewed": int(change.reviewed),
     }
 
 
@@ -640,6 +848,159 @@ def _write_lineage(
             "status": "current" if lineage.last_version == last_present else "removed",
             "change_count": sum(1 for s in lineage.steps if s.type != "unchanged"),
         }
+    )
+
+
+# ---------------------------------------------------------------------------- reviews
+
+
+def _review_id(slug: str, review: Review) -> str:
+    """A review's id: the document and the line of its reviews.csv."""
+    return f"{slug}/reviews.csv:{review.line}"
+
+
+def _reviewed_ids(slug: str, review: Review) -> tuple[list[str], list[str]]:
+    """The clause or measure ids a review names, as the database writes them."""
+
+    def qualified(ids: Sequence[str], label: str) -> list[str]:
+        return [f"{slug}/{i if ':' in i else f'{label}:{i}'}" for i in ids]
+
+    return (
+        qualified(review.old, review.from_version),
+        qualified(review.new, review.to_version),
+    )
+
+
+def _review_row(slug: str, review: Review, compared: set[tuple[str, str]]) -> dict:
+    old, new = _reviewed_ids(slug, review)
+    pair = (review.from_version, review.to_version)
+    return {
+        "id": _review_id(slug, review),
+        "document_id": slug,
+        "line": review.line,
+        "kind": review.kind,
+        "from_version": f"{slug}/{review.from_version}",
+        "to_version": f"{slug}/{review.to_version}",
+        "comparison_id": comparison_key(slug, *pair) if pair in compared else None,
+        "old": "+".join(old),
+        "new": "+".join(new),
+        "decision": review.decision,
+        "value": review.value,
+        "who": review.who,
+        "why": review.why,
+    }
+
+
+def _last_review(
+    slug: str,
+    reviews: Reviews | None,
+    kinds: Sequence[str],
+    pair: tuple[str, str],
+    old: set[str],
+    new: set[str],
+) -> str | None:
+    """The review that decided a link: the last one naming exactly its two sides, else
+    the last one naming any of its items (a link a review freed names none of them)."""
+    if reviews is None:
+        return None
+    exact = touching = None
+    for review in reviews.rows:
+        if review.kind not in kinds or (review.from_version, review.to_version) != pair:
+            continue
+        olds, news = (set(ids) for ids in _reviewed_ids(slug, review))
+        if (olds, news) == (old, new):
+            exact = review
+        elif olds & old or news & new:
+            touching = review
+    found = exact or touching
+    return _review_id(slug, found) if found else None
+
+
+def _review_of_change(
+    slug: str, comparison: Comparison, change: Change, reviews: Reviews | None
+) -> str | None:
+    return _last_review(
+        slug,
+        reviews,
+        ("clause",),
+        (comparison.from_version, comparison.to_version),
+        {f"{slug}/{c.id}" for c in change.old},
+        {f"{slug}/{c.id}" for c in change.new},
+    )
+
+
+# ---------------------------------------------------------------------------- measures
+
+
+def _write_measures(
+    db: sqlite_utils.Database, history: DocumentHistory, reviews: Reviews | None
+) -> dict[str, int]:
+    """Extract, align and classify the measures of a document and write their tables."""
+    # Imported here: rows pulls in the measure aligner, which only a build needs.
+    from policydiff.rows import measure_rows
+
+    slug = history.document.slug
+    tables = measure_rows(history, reviews=reviews)
+    version = {v.label: f"{slug}/{v.label}" for v in history.document.versions}
+
+    def placed(row: dict) -> dict:
+        """A row of rows.py with the ids the other tables use for its document and
+        versions, and the comparison it belongs to."""
+        row = dict(row)
+        row["document_id"] = row.pop("document")
+        if "version" in row:
+            row["version_id"] = version[row.pop("version")]
+        if "from_version" in row:
+            pair = (row["from_version"], row["to_version"])
+            row["comparison_id"] = comparison_key(slug, *pair)
+            row["from_version"] = version[pair[0]]
+            row["to_version"] = version[pair[1]]
+        return row
+
+    db["measures"].insert_all(placed(row) for row in tables["measures"])
+    # Ordinals count within each pair of versions, as for changes.
+    links: dict[tuple, Iterator[int]] = defaultdict(lambda: itertools.count(1))
+    sections: dict[tuple, Iterator[int]] = defaultdict(lambda: itertools.count(1))
+    db["measure_links"].insert_all(
+        dict(
+            placed(row),
+            ordinal=next(links[row["from_version"], row["to_version"]]),
+            diff_html=_measure_redline(row["old_text"], row["new_text"]),
+            review_id=_review_of_measure_link(slug, row, reviews),
+        )
+        for row in tables["measure_links"]
+    )
+    for name in ("measure_classes", "parameter_changes"):
+        db[name].insert_all(placed(row) for row in tables[name])
+    db["stats"].insert_all(
+        dict(
+            placed(row),
+            ordinal=next(sections[row["from_version"], row["to_version"]]),
+        )
+        for row in tables["stats"]
+    )
+    return {name: len(rows) for name, rows in tables.items()}
+
+
+def _measure_redline(old: str | None, new: str | None) -> str:
+    """A measure link's redline, as ``changes.diff_html``: escaped text only."""
+    if old is not None and new is not None:
+        return ops_to_html(diff_texts(old, new))
+    return ops_to_html([(DELETE, old)] if old is not None else [(INSERT, new or "")])
+
+
+def _review_of_measure_link(
+    slug: str, row: dict, reviews: Reviews | None
+) -> str | None:
+    if not row["reviewed"]:
+        return None
+    return _last_review(
+        slug,
+        reviews,
+        ("measure", "class"),
+        (row["from_version"], row["to_version"]),
+        {row["old_measure"]} - {None},
+        {row["new_measure"]} - {None},
     )
 
 

@@ -1,5 +1,6 @@
 import difflib
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -314,3 +315,26 @@ def bundled_db(tmp_path_factory) -> Path:
     from policydiff.compare import build
 
     return build(tmp_path_factory.mktemp("bundled") / "policydiff.db", corpus=VERSIONS)
+
+
+#: The review file of ``reviewed_db``: a clause link overridden (2009 第五条 was split into
+#: 第六条 and 第七条; the review links it to 第六条 alone), a measure link undone and a
+#: class set, whose reason holds markup that must show as text.
+REVIEWS_CSV = """kind,from_version,to_version,old,new,decision,value,who,why
+clause,2009,2015,2009:a5,2015:a6,link,modified,Li Wei,a7 is a new article
+measure,2009,2015,2009:a24.m1,2015:a29.m2,unlink,,Li Wei,different provisions
+class,2009,2015,2009:a85.m2,2015:a123.m2,set,strength=weakened,Wang Fang,<script>alert(1)</script> test
+"""
+
+
+@pytest.fixture(scope="session")
+def reviewed_db(tmp_path_factory) -> Path:
+    """The database ``policydiff build`` writes from a copy of the bundled food-safety-law
+    with the review file ``REVIEWS_CSV`` beside it."""
+    from policydiff.compare import build
+
+    corpus = tmp_path_factory.mktemp("reviewed-corpus")
+    shutil.copytree(VERSIONS / "food-safety-law", corpus / "food-safety-law")
+    (corpus / "food-safety-law" / "reviews.csv").write_text(REVIEWS_CSV, "utf-8")
+    out = tmp_path_factory.mktemp("reviewed")
+    return build(out / "policydiff.db", corpus=corpus)

@@ -35,6 +35,8 @@ DOCUMENT = "food-safety-law"
 COMPARE = f"/policydiff/-/compare?document={DOCUMENT}&from=2009&to=2015"
 HISTORY = f"/policydiff/-/history?id={DOCUMENT}/2009:a13"
 CHARTS = f"/policydiff/-/charts?document={DOCUMENT}"
+#: The fine of 2009 第八十五条, raised in 2015 第一百二十三条.
+MEASURE = f"/policydiff/-/measure?id={DOCUMENT}/2015:a123.m2"
 
 
 def browser_missing() -> str | None:
@@ -131,6 +133,11 @@ async def visit_history(page, url: str, out: Path) -> None:
     await page.screenshot(path=out / "history.png", full_page=True)
 
 
+async def visit_measure(page, url: str, out: Path) -> None:
+    await page.goto(f"{url}{MEASURE}")
+    await page.screenshot(path=out / "measure.png", full_page=True)
+
+
 async def visit_charts(page, url: str, out: Path) -> None:
     await page.goto(f"{url}{CHARTS}")
     await page.locator("svg.pd-flow").scroll_into_view_if_needed()
@@ -142,6 +149,7 @@ VISITS = {
     "search": visit_search,
     "compare": visit_compare,
     "history": visit_history,
+    "measure": visit_measure,
     "charts": visit_charts,
 }
 
@@ -253,6 +261,45 @@ async def test_history_shows_each_step(server, tmp_path, problems):
         assert await step.locator(".policydiff-diff del").count() > 0
         assert await page.locator("#v-2015 mark").count() > 0
     assert (tmp_path / "history.png").exists()
+
+
+@pytest.mark.asyncio
+async def test_measure_page_shows_its_timeline_and_evidence(server, tmp_path, problems):
+    async with browser_page(problems) as page:
+        await visit_measure(page, server, tmp_path)
+        assert "第一百二十三条 m2" in await page.locator("h1").inner_text()
+        steps = page.locator(".pd-steps > li")
+        assert await steps.evaluate_all("s => s.map(e => e.id)") == [
+            "v-1995",
+            "v-2009",
+            "v-2015",
+        ]
+        step = page.locator("#v-2015 .pd-measure-link").first
+        assert "<del>" not in await step.inner_text()  # a redline, not markup
+        assert await step.locator(".policydiff-diff del").count() > 0
+        badge = step.locator("a.pd-class-parameters")
+        assert "amount 2000-50000→100000-150000 元" in await badge.inner_text()
+        # The evidence is marked in both texts, and the reader sees the marks.
+        marks = await step.locator(".pd-evidence-texts mark").all_inner_texts()
+        assert marks == ["二千元以上五万元以下", "十万元以上十五万元以下"]
+        colour = await step.locator(".pd-evidence-texts mark").first.evaluate(
+            "e => getComputedStyle(e).backgroundColor"
+        )
+        assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+        # The measure's own block is marked; another leads to its own page.
+        assert await page.locator(".pd-target").count() == 1
+        await page.locator("#m-2015\\:a124\\.m2 a.pd-permalink").click()
+        await page.wait_for_url("**a124.m2")
+        assert "第一百二十四条 m2" in await page.locator("h1").inner_text()
+        # From a clause's history, its list of measures opens, stays open, and leads here.
+        await page.goto(f"{server}/policydiff/-/history?clause={DOCUMENT}/2015:a123")
+        measures = page.locator(".pd-target details.pd-measures")
+        await measures.locator("summary").click()
+        await page.locator("h1").click()
+        assert await measures.evaluate("d => d.open")
+        await measures.get_by_role("link", name="m2", exact=True).click()
+        await page.wait_for_url("**a123.m2")
+    assert (tmp_path / "measure.png").exists()
 
 
 @pytest.mark.asyncio

@@ -185,8 +185,10 @@ def test_versions_bundled():
     hints = [line.strip() for line in lines if "the text with" in line]
     assert hints == [
         f"fetch the text with: policydiff fetch beijing-services-pilot 2015 --corpus {VERSIONS}",
-        f"add the text with: policydiff add beijing-services-pilot FILE --label 2017"
-        f" --corpus {VERSIONS}",
+        (
+            f"add the text with: policydiff add beijing-services-pilot FILE --label 2017"
+            f" --corpus {VERSIONS}"
+        ),
     ]
     assert any(line.startswith("  2019  present  2019-02-22") for line in lines)
     assert any(line.startswith("  1995  present  1995-10-30") for line in lines)
@@ -888,7 +890,14 @@ def table_counts(db: Path) -> dict[str, int]:
     try:
         return {
             table: conn.execute(f"select count(*) from [{table}]").fetchone()[0]
-            for table in ("documents", "versions", "clauses", "changes", "lineages")
+            for table in (
+                "documents",
+                "versions",
+                "clauses",
+                "changes",
+                "lineages",
+                "measures",
+            )
         }
     finally:
         conn.close()
@@ -903,8 +912,10 @@ def test_build(corpus, tmp_path):
     assert counts["clauses"] > 300 and counts["changes"] > 200
     summary = (
         f"Built {db}: 2 documents, 6 versions, {counts['clauses']} clauses,"
-        f" {counts['changes']} changes, {counts['lineages']} lineages"
+        f" {counts['changes']} changes, {counts['lineages']} lineages,"
+        f" {counts['measures']} measures"
     )
+    assert counts["measures"] > 1000
     assert result.stdout.splitlines() == [summary]
     assert "food-safety-law 2009 → 2015" in result.stderr  # progress
     # Twice is safe, and --quiet shows no progress.

@@ -388,7 +388,9 @@ def test_an_interrupted_fetch_leaves_the_corpus_as_it_was(
 def set_urls(corpus: Path, urls: dict[str, str]) -> None:
     manifest = corpus / BEIJING / "manifest.toml"
     # The bundled manifest's own urls point outside this machine: replace them all.
-    text = re.sub(r'^url = ".*"\n', "", manifest.read_text(encoding="utf-8"), flags=re.M)
+    text = re.sub(
+        r'^url = ".*"\n', "", manifest.read_text(encoding="utf-8"), flags=re.MULTILINE
+    )
     for label, url in urls.items():
         text = text.replace(
             f'label = "{label}"\nstatus = "missing"\n',

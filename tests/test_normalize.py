@@ -18,8 +18,10 @@ def test_hard_wraps_inside_sentences_are_joined():
         "其监督管理活动。",
     ]
     assert repair_hard_wraps(lines) == [
-        "第一条 为了加强对动物防疫活动的管理,预防、控制、净化、消灭动物疫病,促进养殖业发展,"
-        "保护人体健康,维护公共卫生安全,制定本法。",
+        (
+            "第一条 为了加强对动物防疫活动的管理,预防、控制、净化、消灭动物疫病,促进养殖业发展,"
+            "保护人体健康,维护公共卫生安全,制定本法。"
+        ),
         "第二条 本法适用于在中华人民共和国领域内的动物防疫及其监督管理活动。",
     ]
 
@@ -35,7 +37,9 @@ def test_punctuation_beside_chinese_is_full_width_and_numbers_are_left_alone():
 
 
 def test_a_draft_and_the_law_differ_only_in_words_not_layout():
-    draft = (CORPORA / "animal-epidemic-prevention-law" / "2020-draft-2.txt").read_text()
+    draft = (
+        CORPORA / "animal-epidemic-prevention-law" / "2020-draft-2.txt"
+    ).read_text()
     law = (CORPORA / "animal-epidemic-prevention-law" / "2021.txt").read_text()
     old = layout_free(draft[draft.index("第三条") : draft.index("第四条")])
     new = layout_free(law[law.index("第三条") : law.index("第四条")])

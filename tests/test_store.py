@@ -64,6 +64,13 @@ def test_row_counts(db):
         "change_clauses": 9,
         "lineages": 7,
         "lineage_clauses": 11,
+        # No review file; the hand-built clauses have no sentences, so no measures.
+        "reviews": 0,
+        "measures": 0,
+        "measure_links": 0,
+        "measure_classes": 0,
+        "parameter_changes": 0,
+        "stats": 3,  # the whole document, 第一章 and 第三章, for the one pair
     }
 
 
@@ -338,10 +345,12 @@ def test_progress(tmp_path, small_history, plan_history):
         [small_history, plan_history],
         progress=messages.append,
     )
-    assert messages[0] == (
-        "food-safety-law: 2 versions, 9 clauses, 5 changes, 5 lineages"
-    )
-    assert messages[1].startswith("beijing-services-pilot: 3 versions, 2 clauses")
+    assert messages[:3] == [
+        "food-safety-law: 2 versions, 9 clauses, 5 changes, 5 lineages",
+        "food-safety-law: measures (extract, align, classify)",
+        "food-safety-law: 0 measures, 0 measure links, 0 parameter changes",
+    ]
+    assert messages[3].startswith("beijing-services-pilot: 3 versions, 2 clauses")
 
 
 def test_creates_missing_folder(tmp_path, small_history):
@@ -509,3 +518,224 @@ def test_versions_record_where_each_text_came_from(tmp_path, small_history):
     assert row["http_status"] == 200
     assert row["original_file"] == "2015.orig.html"
     assert row["retrieved_at"] == "2026-11-25T16:00:00Z"
+
+
+# ---------------------------------------------------------------------------- measures
+
+
+@pytest.fixture(scope="module")
+def bundled(bundled_db):
+    database = sqlite_utils.Database(bundled_db)
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="module")
+def reviewed(reviewed_db):
+    database = sqlite_utils.Database(reviewed_db)
+    yield database
+    database.close()
+
+
+@pytest.mark.parametrize("name", ["bundled", "reviewed"])
+def test_measure_tables_keep_their_foreign_keys(request, name):
+    db = request.getfixturevalue(name)
+    for table in store.MEASURE_SCHEMA:
+        assert db[table].count > 0, table
+    assert db.execute("pragma foreign_key_check").fetchall() == []
+    foreign_keys = {
+        (fk.table, fk.column, fk.other_table, fk.other_column)
+        for table in store.SCHEMA
+        for fk in db[table].foreign_keys
+    }
+    assert {
+        ("measures", "clause_id", "clauses", "id"),
+        ("measures", "version_id", "versions", "id"),
+        ("measure_links", "old_measure", "measures", "id"),
+        ("measure_links", "new_measure", "measures", "id"),
+        ("measure_links", "old_clause", "clauses", "id"),
+        ("measure_links", "new_clause", "clauses", "id"),
+        ("measure_links", "comparison_id", "comparisons", "id"),
+        ("measure_links", "review_id", "reviews", "id"),
+        ("measure_classes", "link_id", "measure_links", "id"),
+        ("parameter_changes", "link_id", "measure_links", "id"),
+        ("parameter_changes", "new_measure", "measures", "id"),
+        ("stats", "comparison_id", "comparisons", "id"),
+        ("changes", "review_id", "reviews", "id"),
+    } <= foreign_keys
+    for table, column, _, _ in foreign_keys:
+        indexed = {i.columns[0] for i in db[table].indexes}
+        assert column in indexed | {db[table].pks[0]}, (table, column)
+    indexes = {tuple(i.columns) for i in db["measure_classes"].indexes}
+    assert ("class", "value") in indexes
+    # Every column of rows.py has its place in the schema, and no more.
+    for table, spec in store.MEASURE_SCHEMA.items():
+        assert set(db[table].columns_dict) == set(spec["columns"]), table
+
+
+def test_measures_carry_their_place_in_the_text(bundled):
+    row = bundled["measures"].get("food-safety-law/2015:a124.m2")
+    assert row["document_id"] == "food-safety-law"
+    assert row["version_id"] == "food-safety-law/2015"
+    assert row["clause_id"] == "food-safety-law/2015:a124"
+    assert row["clause_label"] == "第一百二十四条"
+    text = bundled["version_texts"].get("food-safety-law/2015")["text"]
+    assert text[row["start"] : row["end"]] == row["text"]
+    assert "五万元以上十万元以下" in row["text"]
+    assert json.loads(row["verbs"]) and isinstance(json.loads(row["actors"]), list)
+    # Measure text can be searched like clause text.
+    ids = [r["id"] for r in bundled["measures"].search("五万元以上十万元以下")]
+    assert "food-safety-law/2015:a124.m2" in ids
+
+
+def test_parameter_changes_of_2009_to_2015(bundled):
+    """The 2015 revision raised the fines of 2009 第八十五条 (now 第一百二十三条)."""
+    rows = list(
+        bundled.query(
+            "select * from parameter_changes where link_id = ?",
+            ["food-safety-law/2009:a85.m2>2015:a123.m2"],
+        )
+    )
+    assert [(r["kind"], r["old"], r["new"], r["unit"]) for r in rows] == [
+        ("amount", "2000-50000", "100000-150000", "元")
+    ]
+    (fine,) = rows
+    assert (fine["old_text"], fine["new_text"]) == (
+        "二千元以上五万元以下",
+        "十万元以上十五万元以下",
+    )
+    assert fine["comparison_id"] == "food-safety-law/2009..2015"
+    assert fine["from_version"] == "food-safety-law/2009"
+    assert fine["to_version"] == "food-safety-law/2015"
+    assert fine["old_measure"] == "food-safety-law/2009:a85.m2"
+    assert fine["reviewed"] == 0
+    link = bundled["measure_links"].get(fine["link_id"])
+    assert link["type"] == "modified" and link["parameter_changes"] == 1
+    assert link["old_clause"] == "food-safety-law/2009:a85"
+    assert link["new_clause"] == "food-safety-law/2015:a123"
+    assert "<del>二千元</del><ins>十万元</ins>" in link["diff_html"]
+    assert link["reviewed"] == 0 and link["review_id"] is None
+    classes = {
+        (r["class"], r["value"])
+        for r in bundled["measure_classes"].rows_where("link_id = ?", [link["id"]])
+    }
+    assert ("restriction", "tightened") in classes
+    assert ("parameters", "amount") in classes
+
+
+def test_measure_links_are_in_reading_order_with_redlines(bundled):
+    rows = list(
+        bundled.query(
+            "select ordinal, type, old_text, new_text, diff_html from measure_links"
+            " where comparison_id = 'food-safety-law/2009..2015' order by ordinal"
+        )
+    )
+    assert [r["ordinal"] for r in rows] == list(range(1, len(rows) + 1))
+    for row in rows:
+        if row["type"] == "added":
+            assert row["diff_html"] == "<ins>" + html.escape(row["new_text"]) + "</ins>"
+        elif row["type"] == "deleted":
+            assert row["diff_html"] == "<del>" + html.escape(row["old_text"]) + "</del>"
+        elif row["type"] == "unchanged":
+            assert "<ins>" not in row["diff_html"] and "<del>" not in row["diff_html"]
+
+
+def test_stats_hold_the_change_indices(bundled):
+    whole = bundled["stats"].get(["food-safety-law/2009..2015", "(whole document)"])
+    comparison = bundled["comparisons"].get("food-safety-law/2009..2015")
+    assert whole["ordinal"] == 1
+    assert whole["links"] == comparison["total"]
+    assert whole["modified"] == comparison["modified"]
+    assert whole["share_added"] == round(comparison["added"] / comparison["total"], 4)
+    assert whole["parameter_changes"] == bundled["parameter_changes"].count_where(
+        "comparison_id = 'food-safety-law/2009..2015'"
+    )
+    assert whole["weakened"] == bundled["measure_classes"].count_where(
+        "comparison_id = 'food-safety-law/2009..2015' and class = 'strength'"
+        " and value = 'weakened'"
+    )
+    sections = [
+        r["section"]
+        for r in bundled["stats"].rows_where(
+            "comparison_id = ?", ["food-safety-law/2009..2015"], order_by="ordinal"
+        )
+    ]
+    assert sections[0] == "(whole document)" and "第九章法律责任" in sections
+
+
+def test_nothing_is_reviewed_without_a_review_file(bundled):
+    assert bundled["reviews"].count == 0
+    for table in ("changes", "measure_links", "measure_classes", "parameter_changes"):
+        assert bundled[table].count_where("reviewed = 1") == 0, table
+    assert bundled["changes"].count_where("reviewed = 0") == bundled["changes"].count
+
+
+def test_reviews_reach_the_database(reviewed):
+    reviews = {r["line"]: r for r in reviewed["reviews"].rows}
+    assert set(reviews) == {2, 3, 4}
+    assert reviews[2] == {
+        "id": "food-safety-law/reviews.csv:2",
+        "document_id": "food-safety-law",
+        "line": 2,
+        "kind": "clause",
+        "from_version": "food-safety-law/2009",
+        "to_version": "food-safety-law/2015",
+        "comparison_id": "food-safety-law/2009..2015",
+        "old": "food-safety-law/2009:a5",
+        "new": "food-safety-law/2015:a6",
+        "decision": "link",
+        "value": "modified",
+        "who": "Li Wei",
+        "why": "a7 is a new article",
+    }
+    changes = list(
+        reviewed.query(
+            "select type, from_labels, to_labels, method, review_id from changes"
+            " where reviewed = 1 order by ordinal"
+        )
+    )
+    assert changes == [
+        {"type": "modified", "from_labels": "第五条", "to_labels": "第六条",
+         "method": "review", "review_id": "food-safety-law/reviews.csv:2"},
+        # Freed by the review: reviewed, though no review names it.
+        {"type": "added", "from_labels": "", "to_labels": "第七条",
+         "method": "review", "review_id": None},
+    ]  # fmt: skip
+    links = {r["id"]: r for r in reviewed["measure_links"].rows_where("reviewed = 1")}
+    assert set(links) == {
+        "food-safety-law/2009:a24.m1>",
+        "food-safety-law/>2015:a29.m2",
+        "food-safety-law/2009:a85.m2>2015:a123.m2",
+    }
+    assert links["food-safety-law/2009:a24.m1>"]["review_id"] == (
+        "food-safety-law/reviews.csv:3"
+    )
+    fine = links["food-safety-law/2009:a85.m2>2015:a123.m2"]
+    assert fine["strength"] == "weakened"
+    assert fine["review_id"] == "food-safety-law/reviews.csv:4"
+    classes = {
+        (r["class"], r["value"]): r["reviewed"]
+        for r in reviewed["measure_classes"].rows_where("link_id = ?", [fine["id"]])
+    }
+    assert classes[("strength", "weakened")] == 1
+    assert classes[("restriction", "tightened")] == 0  # not what the review set
+
+
+def test_a_failing_measure_extraction_leaves_old_database_intact(
+    tmp_path, small_history, plan_history, monkeypatch
+):
+    path = tmp_path / "policydiff.db"
+    write_database(path, [plan_history])
+    before = _dump(path)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("measures broke")
+
+    # After the clause tables of both documents are written, before any measure.
+    monkeypatch.setattr("policydiff.rows.measure_rows", broken)
+    messages = []
+    with pytest.raises(RuntimeError, match="measures broke"):
+        write_database(path, [small_history, plan_history], progress=messages.append)
+    assert messages[-1] == "food-safety-law: measures (extract, align, classify)"
+    assert _dump(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["policydiff.db"]

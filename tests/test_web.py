@@ -1,4 +1,5 @@
 import html
+import json
 import re
 import socket
 from html.parser import HTMLParser
@@ -21,6 +22,7 @@ from policydiff.model import (
     DocumentHistory,
     Lineage,
     LineageStep,
+    Sentence,
     VersionInfo,
 )
 from policydiff.store import write_database
@@ -42,6 +44,8 @@ def _clause(version: str, text: str) -> Clause:
         start=0,
         end=len(text),
         key=text,
+        # One sentence, so that the clause has a measure.
+        sentences=(Sentence(0, text, 0, len(text), text),),
         number=1,
     )
 
@@ -92,6 +96,15 @@ async def bundled(bundled_db):
     """Datasette as ``datasette policydiff.db`` runs it: no metadata given."""
     web.register()
     datasette = Datasette([str(bundled_db)])
+    await datasette.invoke_startup()
+    return datasette
+
+
+@pytest_asyncio.fixture
+async def reviewed(reviewed_db):
+    """Datasette on food-safety-law built with tests/conftest.py's REVIEWS_CSV."""
+    web.register()
+    datasette = Datasette([str(reviewed_db)])
     await datasette.invoke_startup()
     return datasette
 
@@ -222,7 +235,19 @@ async def test_home_links_each_pair_to_its_compare_page(ds):
 async def test_home_links_into_everything(ds):
     page = await get(ds, "/policydiff/-/policydiff")
     assert '<form class="pd-search" action="/policydiff/-/search" method="get"' in page
-    for table in ("changes", "clauses", "lineages", "versions", "comparisons"):
+    for table in (
+        "changes",
+        "clauses",
+        "lineages",
+        "versions",
+        "comparisons",
+        "measure_links",
+        "measure_classes",
+        "parameter_changes",
+        "measures",
+        "stats",
+        "reviews",
+    ):
         assert f'href="/policydiff/{table}"' in page
     for query in (
         "added_in_version",
@@ -230,6 +255,10 @@ async def test_home_links_into_everything(ds):
         "moved_between_sections",
         "biggest_rewrites",
         "history_of_phrase",
+        "measures_weakened",
+        "every_parameter_change",
+        "measures_moved_to_another_body",
+        "reviewed_decisions",
     ):
         assert f'href="/policydiff/{query}"' in page
     history = html.escape("/policydiff/-/history?id=food-safety-law%2F2009%3Aa5")
@@ -912,6 +941,8 @@ async def test_datasette_without_metadata_shows_the_same(bundled):
 
 PAGES = [
     "/policydiff/-/policydiff",
+    "/policydiff/-/measure?id=escape-test/v2:a1.m1",
+    "/policydiff/-/measure?id=" + SYNTHETIC_DOCUMENT + "/synthetic:2.4.p4.m2",
     compare_path("food-safety-law", "2009", "2015"),
     compare_path("escape-test", "v1", "v2"),
     compare_path(SYNTHETIC_DOCUMENT, "2019", "synthetic", "moved"),
@@ -960,6 +991,12 @@ async def test_script_in_a_version_shows_as_text(ds):
     page = await get(ds, "/policydiff/-/policydiff")
     assert f"https://x/{ESCAPED}" in page
     assert f'href="https://x/{SCRIPT}' not in page
+    # A measure's text, its redline and the clause history's list of measures.
+    page = await get(ds, "/policydiff/-/measure?id=escape-test/v2:a1.m1")
+    assert f"为了保证食品安全{ESCAPED}，制定本法。" in page
+    assert f"<ins>{ESCAPED}</ins>" in page
+    page = await get(ds, "/policydiff/-/history?id=escape-test/v1:a1")
+    assert f'<span lang="zh-CN">为了保证食品安全{ESCAPED}，制定本法。</span>' in page
 
 
 @pytest.mark.asyncio
@@ -976,3 +1013,396 @@ async def test_script_and_style_are_served(ds):
         "content-security-policy"
         not in (await ds.client.get("/policydiff/changes")).headers
     )
+
+
+# ---------------------------------------------------------------------------- measures
+
+MEASURE = "/policydiff/-/measure?id="
+#: 2009 第八十五条's fine became 2015 第一百二十三条's, raised from 2,000–50,000 yuan to
+#: 100,000–150,000; the same measure went, with a smaller raise, to 第一百二十四条.
+FINE = "food-safety-law/2015:a123.m2"
+
+
+def measure_path(measure_id: str) -> str:
+    return MEASURE + quote(measure_id, safe="")
+
+
+@pytest.mark.asyncio
+async def test_measure_page_follows_a_measure_through_versions(bundled):
+    page = await get(bundled, measure_path(FINE))
+    elements = Elements(page)
+    assert "Measure 措施: 第一百二十三条 m2, 2015" in elements.find("h1")[0]["text"]
+    steps = elements.find("li", "pd-step")
+    assert [s["id"] for s in steps] == ["v-1995", "v-2009", "v-2015"]
+    assert "Not in this version." in steps[0]["text"]
+    assert "added 新增" in steps[1]["text"]
+    # The step into 2015: both links of the old measure, each with its redline.
+    links = elements.find("div", "pd-measure-link")
+    assert len(links) == 3
+    modified = next(link for link in links if "第一百二十三条 m2" in link["text"])
+    assert "2009 第八十五条 m2 → 2015 第一百二十三条 m2" in modified["text"]
+    assert "<del>二千元</del><ins>十万元</ins>" in page
+    # Its classes as badges, and the evidence: rules, words and their spans.
+    assert "parameter 参数 amount 2000-50000→100000-150000 元" in modified["text"]
+    assert "tightened 收紧" in modified["text"]
+    assert "amount changed" in modified["text"] and "[22–32]" in modified["text"]
+    assert "<mark>二千元以上五万元以下</mark>" in page
+    assert "<mark>十万元以上十五万元以下</mark>" in page
+    # The measure itself is marked, and the others link to their own pages.
+    target = elements.find("div", "pd-target")
+    assert len(target) == 1 and target[0]["id"] == "m-2015:a123.m2"
+    href = html.escape(measure_path("food-safety-law/2015:a124.m2"))
+    assert f'href="{href}"' in page
+    history = html.escape("/policydiff/-/history?clause=food-safety-law%2F2015%3Aa123")
+    assert f'href="{history}"' in page
+    assert "reviewed" not in page.replace("reviewed 已审核", "")  # no review file
+
+
+@pytest.mark.asyncio
+async def test_measure_page_of_a_measure_in_three_versions(bundled):
+    page = await get(bundled, measure_path("food-safety-law/2015:a27.m3"))
+    elements = Elements(page)
+    measures = [e["id"] for e in elements.elements if e.get("id", "").startswith("m-")]
+    assert measures == ["m-1995:a16.m3", "m-2009:a21.m3", "m-2015:a27.m3"]
+    badges = [b["text"] for b in elements.find("a", "pd-class")]
+    assert "actor − 主体删除 国务院有关行政部门" in badges
+    assert "actor + 主体增加 国务院农业行政部门" in badges
+
+
+@pytest.mark.parametrize(
+    "path,status,message",
+    [
+        (MEASURE.rstrip("?id="), 400, "Say which measure"),
+        (MEASURE + "nope/1:a1.m1", 404, "No measure nope/1:a1.m1"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_measure_page_errors(bundled, path, status, message):
+    response = await bundled.client.get(path)
+    assert response.status_code == status
+    assert message in html.unescape(response.text)
+
+
+@pytest.mark.asyncio
+async def test_pages_of_a_database_without_measures(tmp_path, small_history):
+    """A database built before measures: the pages work, without them."""
+    path = write_database(tmp_path / "policydiff.db", [small_history])
+    db = sqlite_utils.Database(path)
+    for table in ("stats", "parameter_changes", "measure_classes", "measure_links"):
+        db[table].drop()
+    db.execute("drop table measures_fts")
+    db["measures"].drop()
+    db.close()
+    web.register()
+    ds = Datasette([str(path)])
+    page = await get(ds, "/policydiff/-/policydiff")
+    assert "pd-indices" not in page and 'href="/policydiff/measure_links"' not in page
+    page = await get(ds, compare_path("food-safety-law", "2009", "2015"))
+    assert "pd-classes" not in page
+    await get(ds, "/policydiff/-/history?id=food-safety-law/2009:a5")
+    response = await ds.client.get(MEASURE + "food-safety-law/2009:a1.m1")
+    assert response.status_code == 404
+    assert "rebuild it with policydiff build" in response.text
+
+
+@pytest.mark.asyncio
+async def test_compare_shows_how_the_measures_of_a_clause_changed(bundled):
+    page = await get(bundled, compare_path("food-safety-law", "2009", "2015"))
+    row = row_with(page, "c-2015:a123")
+    new_cell = row.split('class="pd-new-cell"')[1]
+    badges = [b["text"] for b in Elements(new_cell).find("a", "pd-class")]
+    assert "parameter 参数 amount 2000-50000→100000-150000 元" in badges
+    assert "parameter 参数 multiple 5-10→15-30 倍" in badges
+    assert any(b.startswith("tightened 收紧") for b in badges)
+    href = html.escape(measure_path(FINE))
+    assert f'href="{href}"' in new_cell
+    # A weakened measure shows the words that weakened it.
+    weakened = [
+        b["text"]
+        for b in Elements(page).find("a", "pd-class-weakened")
+        if "应当→可以" in b["text"]
+    ]
+    assert weakened == ["weakened 减弱 应当→可以"]
+    # Every class of the pair is on the page, beside the clause it leads into.
+    db = sqlite_utils.Database(bundled.databases["policydiff"].path)
+    shown = len(Elements(page).find("a", "pd-class"))
+    assert shown == db["measure_classes"].count_where(
+        "comparison_id = 'food-safety-law/2009..2015' and class != 'parameters'"
+    ) + db["parameter_changes"].count_where(
+        "comparison_id = 'food-safety-law/2009..2015'"
+    )
+
+
+@pytest.mark.asyncio
+async def test_history_links_to_measures(bundled):
+    page = await get(bundled, "/policydiff/-/history?clause=food-safety-law/2015:a123")
+    elements = Elements(page)
+    lists = elements.find("details", "pd-measures")
+    assert lists and "measures 措施" in lists[-1]["text"]
+    href = html.escape(measure_path(FINE))
+    assert f'<a href="{href}">m2</a>' in page
+    badges = [b["text"] for b in elements.find("a", "pd-class")]
+    assert "parameter 参数 amount 2000-50000→100000-150000 元" in badges
+
+
+@pytest.mark.asyncio
+async def test_home_shows_the_change_indices_of_each_pair(bundled):
+    page = await get(bundled, "/policydiff/-/policydiff")
+    db = sqlite_utils.Database(bundled.databases["policydiff"].path)
+    document = page[page.index('id="doc-food-safety-law"') :]
+    charts_ = Elements(document).find("svg", "pd-indices")
+    assert len(charts_) == 2
+    stats = db["stats"].get(["food-safety-law/2009..2015", "(whole document)"])
+    second = document[document.index("Compare 2009 → 2015") :]
+    svg = second[second.index("<svg") : second.index("</svg>")]
+    shares = Elements(svg).find("rect", "pd-share")
+    widths = {r["data-type"]: float(r["width"]) for r in shares}
+    assert sum(widths.values()) == pytest.approx(320, abs=1)
+    assert widths["added"] == pytest.approx(stats["share_added"] * 320, abs=0.1)
+    counts = [
+        int(r["data-count"]) for r in Elements(svg).find("rect", "pd-measure-bar")
+    ]
+    assert counts == [
+        stats["strengthened"],
+        stats["weakened"],
+        stats["loosened"],
+        stats["tightened"],
+        stats["parameter_changes"],
+    ]
+    assert (
+        f"mean similarity <span lang=\"zh-CN\">平均相似度</span> {stats['mean_similarity']:.2f}"
+        in second
+    )
+    link = html.escape(
+        "/policydiff/parameter_changes?comparison_id=food-safety-law%2F2009..2015"
+    )
+    assert (
+        f'<a href="{link}">{stats["parameter_changes"]} parameter changes</a>' in second
+    )
+    link = html.escape(
+        "/policydiff/measure_classes?comparison_id=food-safety-law%2F2009..2015"
+        "&class=strength&value=weakened"
+    )
+    assert f'<a href="{link}">{stats["weakened"]} weakened</a>' in second
+    # The tables it links to answer with those rows.
+    table = html.unescape(link).replace("measure_classes?", "measure_classes.json?")
+    data = (await bundled.client.get(table)).json()
+    assert data["filtered_table_rows_count"] == stats["weakened"]
+
+
+def test_indices_svg_scales_and_escapes():
+    row = {
+        "links": 4,
+        "unchanged": 1,
+        "modified": 3,
+        "share_unchanged": 0.25,
+        "share_modified": 0.75,
+        "measures": 9,
+        "strengthened": 2,
+        "weakened": 1,
+        "loosened": 0,
+        "tightened": 0,
+        "parameter_changes": 4,
+    }
+    svg = str(charts.indices_svg(row, 4, key="a/1..2", title=SCRIPT))
+    assert SCRIPT not in svg and ESCAPED in svg
+    assert "style=" not in svg
+    assert 'aria-labelledby="pd-indices-a-1--2"' in svg
+    widths = [
+        float(w) for w in re.findall(r'class="pd-share"[^>]*width="([\d.]+)"', svg)
+    ]
+    assert widths == [80, 240]
+    bars = re.findall(r'class="pd-measure-bar"[^>]*width="([\d.]+)"', svg)
+    assert [float(w) for w in bars] == [85, 42.5, 0, 0, 170]
+
+
+@pytest.mark.parametrize(
+    "query,params,check",
+    [
+        ("measures_weakened", "from_version=2009&to_version=2015", "weakened"),
+        ("measures_weakened", "from_version=&to_version=", "weakened"),
+        ("every_parameter_change", "", "parameters"),
+        ("measures_moved_to_another_body", "", "actors"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_measure_queries(bundled, query, params, check):
+    rows = (
+        await bundled.client.get(f"/policydiff/{query}.json?{params}&_shape=array")
+    ).json()
+    db = sqlite_utils.Database(bundled.databases["policydiff"].path)
+    if check == "weakened":
+        assert {(r["from_version"], r["to_version"]) for r in rows} == {
+            ("2009", "2015")
+        }
+        assert len(rows) == db["measure_classes"].count_where(
+            "class = 'strength' and value = 'weakened'"
+        )
+        assert any(
+            r["old_clause"] == "第二十四条" and "应当 → 可以" in r["rules"]
+            for r in rows
+        )
+    elif check == "parameters":
+        assert len(rows) == db["parameter_changes"].count
+        assert {
+            "old_clause": "第八十五条",
+            "new_clause": "第一百二十三条",
+            "kind": "amount",
+            "old": "2000-50000",
+            "new": "100000-150000",
+            "unit": "元",
+            "old_text": "二千元以上五万元以下",
+            "new_text": "十万元以上十五万元以下",
+            "measure": FINE,
+        }.items() <= next(r for r in rows if r["measure"] == FINE).items()
+    else:
+        assert rows
+        for row in rows:
+            assert json.loads(row["actors_removed"]) and json.loads(row["actors_added"])
+    page = await get(bundled, f"/policydiff/{query}?{params}")
+    title = bundled.metadata("queries", database="policydiff")[query]["title"]
+    assert title in page
+    if query != "measures_moved_to_another_body" or rows:
+        assert 'href="/policydiff/-/measure?id=food-safety-law%2F' in page
+
+
+@pytest.mark.asyncio
+async def test_measure_tables_have_titles_and_facets(bundled):
+    for table, title, facets in (
+        (
+            "measure_classes",
+            "Measure classes (措施变化分类)",
+            {"class", "value", "to_version"},
+        ),
+        (
+            "parameter_changes",
+            "Parameter changes (参数变化)",
+            {"kind", "unit", "to_version"},
+        ),
+        (
+            "measure_links",
+            "Measure changes (措施变化)",
+            {"type", "strength", "to_version"},
+        ),
+    ):
+        page = await get(bundled, f"/policydiff/{table}")
+        assert title in page
+        data = (await bundled.client.get(f"/policydiff/{table}.json")).json()
+        assert facets <= set(data["facet_results"]), table
+    data = (
+        await bundled.client.get("/policydiff/parameter_changes.json?_facet=kind")
+    ).json()
+    kinds = {f["value"] for f in data["facet_results"]["kind"]["results"]}
+    assert "amount" in kinds
+    # Measure links show their redline in the table, escaped text inside.
+    page = await get(bundled, "/policydiff/measure_links?type=modified")
+    assert '<div class="policydiff-diff">' in page and "<del>" in page
+
+
+# ---------------------------------------------------------------------------- reviews
+
+
+@pytest.mark.asyncio
+async def test_a_reviewed_clause_link_is_marked_on_the_compare_page(reviewed):
+    page = await get(reviewed, compare_path("food-safety-law", "2009", "2015"))
+    row = row_with(page, "c-2015:a6")
+    assert data_type(row) == "modified"
+    badge = Elements(row).find("span", "pd-reviewed")
+    assert len(badge) == 1
+    assert badge[0]["text"] == "reviewed 已审核: Li Wei — a7 is a new article"
+    assert 'title="clause review, line 2 of reviews.csv: link modified"' in row
+    # The clause it freed is reviewed too, though no review names it.
+    freed = row_with(page, "c-2015:a7")
+    assert data_type(freed) == "added"
+    assert [b["text"] for b in Elements(freed).find("span", "pd-reviewed")] == [
+        "reviewed 已审核"
+    ]
+    assert page.count('class="pd-reviewed"') == 2
+    # What the review set on a measure shows on its badge.
+    fine = row_with(page, "c-2015:a123")
+    weakened = [b["text"] for b in Elements(fine).find("a", "pd-class-weakened")]
+    assert "weakened 减弱 ✓" in weakened
+
+
+@pytest.mark.asyncio
+async def test_a_reviewed_link_is_marked_on_the_history_page(reviewed):
+    page = await get(reviewed, "/policydiff/-/history?clause=food-safety-law/2009:a5")
+    badges = [b["text"] for b in Elements(page).find("span", "pd-reviewed")]
+    assert badges == ["reviewed 已审核: Li Wei — a7 is a new article"]
+
+
+@pytest.mark.asyncio
+async def test_reviewed_measures_are_marked_and_reasons_escaped(reviewed):
+    page = await get(reviewed, measure_path(FINE))
+    badges = [b["text"] for b in Elements(page).find("span", "pd-reviewed")]
+    assert badges == [f"reviewed 已审核: Wang Fang — {SCRIPT} test"]
+    assert SCRIPT not in page and f"{ESCAPED} test" in page
+    badges = [b["text"] for b in Elements(page).find("a", "pd-class")]
+    assert "weakened 减弱 ✓" in badges
+    page = await get(reviewed, measure_path("food-safety-law/2015:a29.m2"))
+    badges = [b["text"] for b in Elements(page).find("span", "pd-reviewed")]
+    assert badges == ["reviewed 已审核: Li Wei — different provisions"]
+
+
+@pytest.mark.asyncio
+async def test_reviewed_decisions_query(reviewed, bundled):
+    rows = (
+        await reviewed.client.get("/policydiff/reviewed_decisions.json?_shape=array")
+    ).json()
+    got = [(r["kind"], r["type"], r["old"], r["new"], r["who"], r["why"]) for r in rows]
+    assert got == [
+        ("clause", "modified", "第五条", "第六条", "Li Wei", "a7 is a new article"),
+        ("clause", "added", "", "第七条", None, None),
+        ("measure", "deleted", "第二十四条 m1", None, "Li Wei", "different provisions"),
+        ("measure", "added", None, "第二十九条 m2", "Li Wei", "different provisions"),
+        ("measure", "modified", "第八十五条 m2", "第一百二十三条 m2", "Wang Fang",
+         f"{SCRIPT} test"),
+    ]  # fmt: skip
+    page = await get(reviewed, "/policydiff/reviewed_decisions")
+    assert SCRIPT not in page and ESCAPED in page
+    assert 'href="/policydiff/-/history?id=food-safety-law%2F1995%3Aa3"' in page
+    assert html.escape(f'href="{measure_path(FINE)}"', quote=False) in page
+    rows = (
+        await bundled.client.get("/policydiff/reviewed_decisions.json?_shape=array")
+    ).json()
+    assert rows == []
+
+
+@pytest.mark.parametrize(
+    "path,count",
+    [
+        ("/policydiff/changes?reviewed=1", 2),
+        ("/policydiff/changes_detail?reviewed=1", 2),
+        ("/policydiff/measure_links?reviewed=1", 3),
+        ("/policydiff/measure_classes?reviewed=1", 1),
+        ("/policydiff/every_parameter_change", 1),
+    ],
+)
+@pytest.mark.asyncio
+async def test_tables_mark_reviewed_rows(reviewed, path, count):
+    page = await get(reviewed, path)
+    badges = Elements(page).find("span", "pd-reviewed")
+    assert [b["text"] for b in badges] == ["reviewed 已审核"] * count
+    if "reviewed=1" in path:
+        # Not a row nobody reviewed.
+        page = await get(reviewed, path.replace("reviewed=1", "reviewed=0"))
+        assert 'class="pd-reviewed"' not in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        compare_path("food-safety-law", "2009", "2015"),
+        "/policydiff/-/history?clause=food-safety-law/2009:a5",
+        measure_path(FINE),
+        "/policydiff/-/policydiff",
+    ],
+)
+@pytest.mark.asyncio
+async def test_reviewed_pages_need_no_inline_code(reviewed, path):
+    response = await reviewed.client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == views.CONTENT_SECURITY_POLICY
+    assert SCRIPT not in response.text
+    for element in Elements(response.text).elements:
+        assert "style" not in element, element

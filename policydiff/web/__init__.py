@@ -1,9 +1,10 @@
 """The Datasette plugin: a publication of policy changes on top of the tables.
 
 Pages (``views``): the documents (``/<db>/-/policydiff``), two versions side by side
-(``-/compare``), one clause through every version (``-/history``), search (``-/search``)
-and charts (``-/charts``). Hooks: redlines in the tables, the stylesheet and script, the
-shipped metadata for every policydiff database, and a menu link.
+(``-/compare``), one clause through every version (``-/history``), one measure through
+every version (``-/measure``), search (``-/search``) and charts (``-/charts``). Hooks:
+redlines in the tables, the stylesheet and script, the shipped metadata for every
+policydiff database, and a menu link.
 
 Datasette loads this package through the ``datasette`` entry point in setup.cfg;
 :func:`serve` runs Datasette on a policydiff database. Only ``policydiff serve`` should
@@ -38,7 +39,20 @@ DEFAULT_DATABASE = "policydiff"
 #: Tables that mark a database as written by ``policydiff build``.
 REQUIRED_TABLES = frozenset({"documents", "versions", "clauses", "changes"})
 #: Tables and views whose ``diff_html`` column holds a redline built from escaped text.
-DIFF_TABLES = frozenset({"changes", "changes_detail"})
+DIFF_TABLES = frozenset({"changes", "changes_detail", "measure_links"})
+
+#: Tables and views whose ``reviewed`` column is 1 where a person decided the row.
+REVIEWED_TABLES = frozenset(
+    {
+        "changes",
+        "changes_detail",
+        "measure_links",
+        "measure_classes",
+        "parameter_changes",
+    }
+)
+#: Columns of a canned query that name a clause history or a measure: linked to its page.
+PAGE_COLUMNS = {"history": "history", "measure": "measure"}
 
 # Database -> (file mtime, has our schema); weak so closed Datasette instances go away.
 _schema_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -92,6 +106,16 @@ async def is_policydiff_database(db) -> bool:
 
 @hookimpl
 def render_cell(value, column, table, database, datasette):
+    if column == "reviewed" and value == 1 and (table in REVIEWED_TABLES or not table):
+
+        async def reviewed_badge():
+            if not await is_policydiff_database(datasette.get_database(database)):
+                return None
+            return Markup(
+                '<span class="pd-reviewed">reviewed <span lang="zh-CN">已审核</span></span>'
+            )
+
+        return reviewed_badge()
     if not isinstance(value, str):
         return None
     if column == "diff_html" and table in DIFF_TABLES | {"change_clauses"}:
@@ -103,19 +127,19 @@ def render_cell(value, column, table, database, datasette):
             return Markup('<div class="policydiff-diff">{}</div>').format(Markup(value))
 
         return redline()
-    if column == "history" and table is None:
+    if column in PAGE_COLUMNS and table is None:
 
-        async def history_link():
+        async def page_link():
             if not await is_policydiff_database(datasette.get_database(database)):
                 return None
             url = (
                 datasette.urls.database(database)
-                + "/-/history?"
+                + f"/-/{PAGE_COLUMNS[column]}?"
                 + urlencode({"id": value})
             )
             return Markup('<a href="{}">{}</a>').format(url, value)
 
-        return history_link()
+        return page_link()
     return None
 
 
@@ -132,9 +156,10 @@ def _static_name() -> str:
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    from .text import anchor, date_html, type_html
+    from .text import anchor, date_html, measure_anchor, type_html
 
     env.filters["policydiff_anchor"] = anchor
+    env.filters["policydiff_measure_anchor"] = measure_anchor
     env.filters["policydiff_date"] = date_html
     env.filters["policydiff_type"] = type_html
 
@@ -166,6 +191,7 @@ def register_routes():
         (base + r"policydiff$", views.home),
         (base + r"compare$", views.compare),
         (base + r"history$", views.history),
+        (base + r"measure$", views.measure),
         (base + r"search$", views.search),
         (base + r"charts$", views.chart_page),
     ]

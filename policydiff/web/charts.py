@@ -433,3 +433,103 @@ def legend_svg() -> Markup:
         ' width="{w}" height="20" role="img" aria-label="change score">'
         "{body}</svg>"
     ).format(w=len(steps) * 90, body=Markup("").join(parts))
+
+
+# ---------------------------------------------------------------------------- indices
+
+#: Fills of the change types in the share bar, with the badges' hues.
+TYPE_COLOURS = {
+    "unchanged": "#d0d0d0",
+    "modified": "#f2b600",
+    "moved": "#4e79a7",
+    "split": "#b07aa1",
+    "merged": "#ff9da7",
+    "added": "#59a14f",
+    "deleted": "#e15759",
+}
+#: The measure counts of the indices chart: column of ``stats``, label, fill.
+MEASURE_BARS = (
+    ("strengthened", "strengthened 加强", "#2e7d32"),
+    ("weakened", "weakened 减弱", "#c62828"),
+    ("loosened", "loosened 放宽", "#4e79a7"),
+    ("tightened", "tightened 收紧", "#f28e2b"),
+    ("parameter_changes", "parameter changes 参数", "#6a3d9a"),
+)
+
+
+def indices_svg(
+    row: Mapping, scale: int, *, key: str = "", title: str = "Change indices"
+) -> Markup:
+    """The change indices of one pair of versions: a bar of the shares of clause links
+    by type, and a bar for each count of measures (strengthened, weakened, loosened,
+    tightened) and of the parameters changed.
+
+    :param row: a row of the ``stats`` table.
+    :param scale: the count a full measure bar stands for (the largest of the document's
+        pairs, so their charts compare).
+    :param key: makes the chart's title id unique on a page.
+    """
+    share_width, label_width, bar_width, line = 320.0, 150.0, 170.0, 15
+    parts = [Markup('<text class="pd-label" x="0" y="10">clause links by type</text>')]
+    x = 0.0
+    for kind, colour in TYPE_COLOURS.items():
+        share = row.get(f"share_{kind}") or 0.0
+        if not share:
+            continue
+        width = share * share_width
+        parts.append(
+            Markup(
+                '<rect class="pd-share" x="{}" y="14" width="{}" height="14" fill="{}"'
+                ' data-type="{}"><title>{}: {} of {} links ({:.0%})</title></rect>'
+            ).format(
+                _f(x),
+                _f(width),
+                colour,
+                kind,
+                kind,
+                row.get(kind, 0),
+                row["links"],
+                share,
+            )
+        )
+        x += width
+    parts.append(
+        Markup('<text class="pd-label" x="0" y="46">measures ({} links)</text>').format(
+            row.get("measures", 0)
+        )
+    )
+    for n, (column, label, colour) in enumerate(MEASURE_BARS):
+        y = 52 + n * line
+        count = row.get(column) or 0
+        width = bar_width * count / max(scale, 1)
+        parts.append(
+            Markup(
+                '<text class="pd-label" x="0" y="{}">{}</text>'
+                '<rect class="pd-measure-bar" x="{}" y="{}" width="{}" height="11"'
+                ' fill="{}" data-count="{}"><title>{}: {}</title></rect>'
+                '<text class="pd-count" x="{}" y="{}">{}</text>'
+            ).format(
+                y + 9,
+                label,
+                _f(label_width),
+                y,
+                _f(max(width, 0.5 if count else 0)),
+                colour,
+                count,
+                label,
+                count,
+                _f(label_width + width + 4),
+                y + 9,
+                count,
+            )
+        )
+    height = 52 + len(MEASURE_BARS) * line + 2
+    width = max(share_width, label_width + bar_width + 30)
+    title_id = "pd-indices-" + "".join(c if c.isalnum() else "-" for c in key)
+    return Markup(
+        '<svg class="pd-chart pd-indices" xmlns="http://www.w3.org/2000/svg" role="img"'
+        ' viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-labelledby="{id}">'
+        '<title id="{id}">{title}</title>{body}</svg>'
+    ).format(
+        w=_f(width), h=_f(height), id=title_id, title=title, body=Markup("").join(parts)
+    )

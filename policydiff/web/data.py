@@ -14,6 +14,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
 
 from policydiff.model import CHANGE_TYPES, Change
+from policydiff.stats import WHOLE
 from policydiff.store import PATH_SEPARATOR, clause_redlines, section_key
 
 from .charts import Band, Cell, Node
@@ -99,12 +100,15 @@ async def stored_links(db, from_version: str, to_version: str) -> list[Link] | N
     )
     if comparison is None:
         return None
+    reviewed = "reviewed" in await db.table_columns("changes")
     changes = await rows(
         db,
         "select id, type, similarity, method, section_changed, lineage_id"
-        " from changes where comparison_id = ? order by ordinal",
+        + (", reviewed, review_id" if reviewed else "")
+        + " from changes where comparison_id = ? order by ordinal",
         [comparison["id"]],
     )
+    reviews = await reviews_by_id(db, (c.get("review_id") for c in changes))
     sides = await rows(
         db,
         "select change_clauses.change_id, change_clauses.side, change_clauses.diff_html,"
@@ -142,6 +146,8 @@ async def stored_links(db, from_version: str, to_version: str) -> list[Link] | N
                 else bool(change["section_changed"])
             ),
             lineage_id=change["lineage_id"],
+            reviewed=bool(change.get("reviewed")),
+            review=reviews.get(change.get("review_id")),
         )
         for change in changes
     ]
@@ -277,16 +283,21 @@ async def lineage_clauses(db, lineage_id: str) -> list[dict]:
 
 async def lineage_changes(db, lineage_id: str) -> list[dict]:
     """The changes of one lineage, each with its old and new clause ids."""
+    reviewed = "reviewed" in await db.table_columns("changes")
     changes = await rows(
         db,
         "select changes.id, changes.type, changes.similarity, changes.method,"
         " changes.from_version, changes.to_version, changes.from_labels,"
         " changes.to_labels, changes.diff_html, changes.section_changed,"
-        " changes.from_path, changes.to_path from changes"
-        " join versions on versions.id = changes.to_version"
+        " changes.from_path, changes.to_path"
+        + (", changes.reviewed, changes.review_id" if reviewed else "")
+        + " from changes join versions on versions.id = changes.to_version"
         " where changes.lineage_id = ? order by versions.ordinal, changes.ordinal",
         [lineage_id],
     )
+    reviews = await reviews_by_id(db, (c.get("review_id") for c in changes))
+    for change in changes:
+        change["review"] = reviews.get(change.get("review_id"))
     sides = await rows(
         db,
         "select change_clauses.change_id, change_clauses.side, change_clauses.clause_id"
@@ -436,3 +447,163 @@ async def heat(
             group=groups.get((key, n)),
         )
     return comparisons, [(key, titles[key]) for key in keys], cells
+
+
+# ---------------------------------------------------------------------------- measures
+
+#: Tables that ``policydiff build`` writes for measures (since issue 6).
+MEASURE_TABLES = frozenset(
+    {"measures", "measure_links", "measure_classes", "parameter_changes", "stats"}
+)
+#: A measure page follows links through at most this many measures.
+TIMELINE_LIMIT = 60
+
+
+async def has_measures(db) -> bool:
+    """Tell whether the database holds measures (older builds do not)."""
+    return MEASURE_TABLES <= set(await db.table_names())
+
+
+async def has_reviews(db) -> bool:
+    """Tell whether the changes table records reviews (older builds do not)."""
+    return "reviews" in await db.table_names()
+
+
+async def reviews_by_id(db, review_ids) -> dict[str, dict]:
+    """The reviews with these ids (who decided, and why)."""
+    ids = sorted({i for i in review_ids if i})
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    found = await rows(db, f"select * from reviews where id in ({marks})", ids)
+    return {review["id"]: review for review in found}
+
+
+async def pair_stats(db, document_id: str) -> dict[str, dict]:
+    """The whole-document change indices of each pair of versions, by comparison id."""
+    found = await rows(
+        db,
+        "select * from stats where document_id = ? and section = ?",
+        [document_id, WHOLE],
+    )
+    return {row["comparison_id"]: row for row in found}
+
+
+_BADGE_SQL = """
+select measure_links.ordinal as link_ordinal, measure_links.old_clause,
+  measure_links.new_clause, measure_links.old_measure, measure_links.new_measure,
+  {columns}
+from {table} join measure_links on measure_links.id = {table}.link_id
+where {where}
+order by measure_links.comparison_id, measure_links.ordinal, {table}.rowid
+"""
+
+
+async def class_rows(db, where: str, params: Sequence) -> list[dict]:
+    """The classes (but parameters) and the parameter changes of the measure links
+    ``where`` selects, in reading order; each row says which it is in ``class``."""
+    classes = await rows(
+        db,
+        _BADGE_SQL.format(
+            table="measure_classes",
+            columns="measure_classes.link_id, measure_classes.class,"
+            " measure_classes.value, measure_classes.rules,"
+            " measure_classes.evidence, measure_classes.reviewed",
+            where=f"({where}) and measure_classes.class != 'parameters'",
+        ),
+        params,
+    )
+    parameters = await rows(
+        db,
+        _BADGE_SQL.format(
+            table="parameter_changes",
+            columns="parameter_changes.link_id, 'parameters' as class,"
+            " parameter_changes.kind as value, parameter_changes.old,"
+            " parameter_changes.new, parameter_changes.unit, parameter_changes.old_text,"
+            " parameter_changes.new_text, parameter_changes.reviewed",
+            where=where,
+        ),
+        params,
+    )
+    return sorted([*classes, *parameters], key=lambda r: r["link_ordinal"])
+
+
+async def comparison_classes(db, comparison_id: str) -> list[dict]:
+    """The classes of every measure link of a pair of versions."""
+    return await class_rows(db, "measure_links.comparison_id = ?", [comparison_id])
+
+
+async def clause_classes(db, clause_ids: Sequence[str]) -> list[dict]:
+    """The classes of the measure links that lead into these clauses."""
+    if not clause_ids:
+        return []
+    marks = ", ".join("?" for _ in clause_ids)
+    return await class_rows(
+        db, f"measure_links.new_clause in ({marks})", list(clause_ids)
+    )
+
+
+async def clause_measures(db, clause_ids: Sequence[str]) -> dict[str, list[dict]]:
+    """The measures of each of these clauses, in order."""
+    if not clause_ids:
+        return {}
+    marks = ", ".join("?" for _ in clause_ids)
+    found = await rows(
+        db,
+        "select id, clause_id, ordinal, text from measures"
+        f" where clause_id in ({marks}) order by clause_id, ordinal",
+        list(clause_ids),
+    )
+    by_clause: dict[str, list[dict]] = defaultdict(list)
+    for measure in found:
+        by_clause[measure["clause_id"]].append(measure)
+    return by_clause
+
+
+async def measure(db, measure_id: str) -> dict | None:
+    return await first(
+        db,
+        "select measures.*, versions.label as version, clauses.lineage_id"
+        " from measures join versions on versions.id = measures.version_id"
+        " join clauses on clauses.id = measures.clause_id where measures.id = ?",
+        [measure_id],
+    )
+
+
+async def measure_timeline(db, measure_id: str) -> tuple[list[dict], list[dict], bool]:
+    """A measure and every measure it is linked to, version after version, and the links
+    between them (added and deleted ones too). True when the timeline was cut short."""
+    seen = {measure_id}
+    frontier = [measure_id]
+    links: dict[str, dict] = {}
+    while frontier and len(seen) < TIMELINE_LIMIT:
+        marks = ", ".join("?" for _ in frontier)
+        found = await rows(
+            db,
+            "select * from measure_links"
+            f" where old_measure in ({marks}) or new_measure in ({marks})",
+            frontier + frontier,
+        )
+        frontier = []
+        for link in found:
+            links[link["id"]] = link
+            for side in ("old_measure", "new_measure"):
+                other = link[side]
+                if other and other not in seen:
+                    seen.add(other)
+                    frontier.append(other)
+    marks = ", ".join("?" for _ in seen)
+    measures = await rows(
+        db,
+        "select measures.*, versions.label as version, versions.ordinal as version_order,"
+        " clauses.lineage_id from measures"
+        " join versions on versions.id = measures.version_id"
+        " join clauses on clauses.id = measures.clause_id"
+        f" where measures.id in ({marks})"
+        " order by versions.ordinal, clauses.ordinal, measures.ordinal",
+        sorted(seen),
+    )
+    ordered = sorted(
+        links.values(), key=lambda link: (link["to_version"], link["ordinal"])
+    )
+    return measures, ordered, bool(frontier)

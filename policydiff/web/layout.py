@@ -53,6 +53,9 @@ class Link:
     id: int | None = None
     section_changed: bool | None = None
     lineage_id: str | None = None
+    #: Decided by a person in the document's reviews.csv; ``review`` is that row.
+    reviewed: bool = False
+    review: dict | None = None
 
 
 @dataclass

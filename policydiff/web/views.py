@@ -1,4 +1,4 @@
-"""The pages of the publication: home, compare, history, search and charts.
+"""The pages of the publication: home, compare, history, measure, search and charts.
 
 Every view finds its database, checks that the actor may see it, reads what it shows through
 ``data``, and renders a ``policydiff_*.html`` template with a strict Content-Security-Policy:
@@ -8,6 +8,7 @@ the pages need no inline script or style.
 from __future__ import annotations
 
 import itertools
+import json
 from urllib.parse import urlencode
 
 from datasette.utils import tilde_decode
@@ -18,7 +19,16 @@ from policydiff.model import CHANGE_TYPES
 from policydiff.store import TRIGRAM, comparison_key, search_clauses
 
 from . import charts, data, layout
-from .text import STATUS_LABELS, TYPE_LABELS, highlight, section_anchor, snippet
+from .text import (
+    STATUS_LABELS,
+    TYPE_LABELS,
+    badges_by_clause,
+    class_badge,
+    highlight,
+    mark_spans,
+    section_anchor,
+    snippet,
+)
 
 #: Sent with every policydiff page. Datasette's own pages use inline scripts and styles,
 #: so it is not sent with those.
@@ -40,6 +50,22 @@ TABLES = (
     ("lineages", "Clause histories 条款沿革"),
     ("versions", "Versions 版本"),
     ("comparisons", "Version pairs 版本比较"),
+)
+#: The counts of the home page's change indices that link to the classes behind them.
+CLASS_COUNT_LINKS = (
+    ("strength", "strengthened"),
+    ("strength", "weakened"),
+    ("restriction", "loosened"),
+    ("restriction", "tightened"),
+)
+#: The measure tables the home page links to, when the database has them.
+MEASURE_TABLES = (
+    ("measure_links", "Measure changes 措施变化"),
+    ("measure_classes", "Measure classes 措施变化分类"),
+    ("parameter_changes", "Parameter changes 参数变化"),
+    ("measures", "Measures 措施"),
+    ("stats", "Change indices 修改指标"),
+    ("reviews", "Reviews 审核"),
 )
 
 
@@ -77,6 +103,9 @@ class Urls:
     def clause(self, clause_id: str) -> str:
         """A clause's permalink: its history, with the clause marked."""
         return self.history(clause=clause_id)
+
+    def measure(self, measure_id: str) -> str:
+        return self._page("measure", {"id": measure_id})
 
     def search(self, q: str = "", document: str | None = None) -> str:
         return self._page("search", {"q": q, "document": document})
@@ -144,8 +173,12 @@ async def home(datasette, request):
     db = await database(datasette, request)
     urls = Urls(datasette, db.name)
     documents = await data.documents(db)
+    measures = await data.has_measures(db)
     for document in documents:
         document["lineages"] = await data.busiest_lineages(db, document["id"])
+        if measures:
+            _indices(urls, document, await data.pair_stats(db, document["id"]))
+    tables = TABLES + (MEASURE_TABLES if measures else ())
     queries = await datasette.get_canned_queries(db.name, request.actor)
     return await render(
         datasette,
@@ -156,13 +189,54 @@ async def home(datasette, request):
             "title": _title(datasette, db),
             "documents": documents,
             "u": urls,
-            "tables": [(urls.table(name), label) for name, label in TABLES],
+            "tables": [(urls.table(name), label) for name, label in tables],
             "queries": [
                 (urls.query(name), query.get("title") or name)
                 for name, query in queries.items()
             ],
         },
     )
+
+
+def _indices(urls: Urls, document: dict, stats: dict[str, dict]) -> None:
+    """Give each comparison of a document its change indices: a chart, and links to the
+    measures behind each count."""
+    scale = max(
+        (row[c] or 0 for row in stats.values() for c, _, _ in charts.MEASURE_BARS),
+        default=0,
+    )
+    for comparison in document["comparisons"]:
+        row = stats.get(comparison["id"])
+        if row is None:
+            continue
+        pair = f"{comparison['from_label']} → {comparison['to_label']}"
+        comparison["indices"] = row
+        comparison["indices_svg"] = charts.indices_svg(
+            row, scale, key=comparison["id"], title=f"Change indices, {pair}"
+        )
+        within = {"comparison_id": comparison["id"]}
+        links = [
+            (
+                f"{row['measures_changed']} of {row['measures']} measures changed",
+                urls.table("measure_links", **within),
+            )
+        ]
+        for cls, value in CLASS_COUNT_LINKS:
+            links.append(
+                (
+                    f"{row[value]} {value}",
+                    urls.table(
+                        "measure_classes", **within, **{"class": cls}, value=value
+                    ),
+                )
+            )
+        links.append(
+            (
+                f"{row['parameter_changes']} parameter changes",
+                urls.table("parameter_changes", **within),
+            )
+        )
+        comparison["measure_links"] = links
 
 
 # ---------------------------------------------------------------------------- compare
@@ -228,6 +302,10 @@ async def compare(datasette, request):
     rows = layout.arrange(
         [c["id"] for c in old_clauses], [c["id"] for c in new_clauses], links
     )
+    comparison_id = comparison_key(document["id"], from_label, to_label)
+    badges = {}
+    if not computed and await data.has_measures(db):
+        badges = badges_by_clause(await data.comparison_classes(db, comparison_id))
     types = [t for t in request.args.getlist("type") if t in CHANGE_TYPES]
     shown = layout.visible(rows, types)
     counts = {t: 0 for t in CHANGE_TYPES}
@@ -269,10 +347,8 @@ async def compare(datasette, request):
             "pair_urls": pair_urls,
             "computed": computed,
             "neighbours": _neighbours(urls, document, old, new),
-            "changes_url": urls.table(
-                "changes",
-                comparison_id=comparison_key(document["id"], from_label, to_label),
-            ),
+            "changes_url": urls.table("changes", comparison_id=comparison_id),
+            "measure_badges": badges,
             "u": urls,
         },
     )
@@ -320,6 +396,13 @@ async def history(datasette, request):
     clauses = await data.lineage_clauses(db, lineage_id)
     changes = await data.lineage_changes(db, lineage_id)
     present = document["present"]
+    measures, badges = {}, {}
+    if await data.has_measures(db):
+        clause_ids = [c["id"] for c in clauses]
+        measures = await data.clause_measures(db, clause_ids)
+        badges = badges_by_clause(await data.clause_classes(db, clause_ids))
+    for change in changes:
+        change["badges"] = [b for c in change["new"] for b in badges.get(c, [])]
     steps = []
     for n, version in enumerate(document["versions"]):
         here = [c for c in clauses if c["version_id"] == version["id"]]
@@ -327,6 +410,7 @@ async def history(datasette, request):
         for clause in here:
             clause["html"] = highlight(clause["text"], terms)
             clause["path"] = data.split_path(clause["path"])
+            clause["measures"] = measures.get(clause["id"], [])
         previous = _previous_present(present, version)
         steps.append(
             {
@@ -381,6 +465,101 @@ def _summary(lineage: dict, clauses: list, changes: list, present: list) -> dict
     else:
         end = f"Last in {last_version}, as {lineage['last_label']}"
     return {"start": start, "end": end}
+
+
+# ---------------------------------------------------------------------------- measure
+
+
+async def measure(datasette, request):
+    """One measure through every version: each step's redline, its classes and the
+    evidence for them (the rule, and the words it read, marked in both texts)."""
+    db = await database(datasette, request)
+    urls = Urls(datasette, db.name)
+    measure_id = request.args.get("id")
+    if not measure_id:
+        raise BadRequest("Say which measure: ?id=…")
+    if not await data.has_measures(db):
+        raise NotFound(
+            f"{db.name} holds no measures: it was built by an older policydiff; rebuild"
+            " it with policydiff build"
+        )
+    found = await data.measure(db, measure_id)
+    if found is None:
+        raise NotFound(f"No measure {measure_id}")
+    document = await data.document(db, found["document_id"])
+    measures, links, cut = await data.measure_timeline(db, measure_id)
+    link_ids = [link["id"] for link in links]
+    marks = ", ".join("?" for _ in link_ids) or "null"
+    badge_rows = await data.class_rows(db, f"measure_links.id in ({marks})", link_ids)
+    evidence_rows = await data.rows(
+        db,
+        "select link_id, class, value, evidence, reviewed from measure_classes"
+        f" where link_id in ({marks}) order by rowid",
+        link_ids,
+    )
+    reviews = {}
+    if await data.has_reviews(db):
+        reviews = await data.reviews_by_id(db, (link["review_id"] for link in links))
+    for link in links:
+        _explain(link, badge_rows, evidence_rows, reviews.get(link.get("review_id")))
+    for m in measures:
+        m["label"] = f"{m['clause_label']} m{m['ordinal'] + 1}"
+    labels = {m["id"]: f"{m['version']} {m['label']}" for m in measures}
+    steps = []
+    for version in document["versions"]:
+        here = [m for m in measures if m["version_id"] == version["id"]]
+        steps.append(
+            {
+                "version": version,
+                "measures": here,
+                "links": [
+                    link for link in links if link["to_version"] == version["id"]
+                ],
+            }
+        )
+    label = f"{found['clause_label']} m{found['ordinal'] + 1}"
+    return await render(
+        datasette,
+        request,
+        "policydiff_measure.html",
+        {
+            "database": db.name,
+            "document": document,
+            "measure": found,
+            "label": label,
+            "steps": steps,
+            "labels": labels,
+            "cut": cut,
+            "limit": data.TIMELINE_LIMIT,
+            "u": urls,
+        },
+    )
+
+
+def _explain(
+    link: dict, badge_rows: list, evidence_rows: list, review: dict | None
+) -> None:
+    """Give a measure link its badges, its evidence (each item once) and both texts with
+    the words the rules read marked."""
+    link["badges"] = [class_badge(r) for r in badge_rows if r["link_id"] == link["id"]]
+    evidence: dict[str, dict] = {}
+    for row in evidence_rows:
+        if row["link_id"] != link["id"]:
+            continue
+        for item in json.loads(row["evidence"] or "[]"):
+            key = json.dumps(item, sort_keys=True, ensure_ascii=False)
+            entry = evidence.setdefault(key, dict(item, values=[], reviewed=False))
+            if row["value"] not in entry["values"]:
+                entry["values"].append(row["value"])
+            entry["reviewed"] |= bool(row["reviewed"])
+    link["evidence"] = list(evidence.values())
+    link["old_html"] = mark_spans(
+        link["old_text"], [e["old_span"] for e in link["evidence"] if e["old_span"]]
+    )
+    link["new_html"] = mark_spans(
+        link["new_text"], [e["new_span"] for e in link["evidence"] if e["new_span"]]
+    )
+    link["review"] = review
 
 
 # ---------------------------------------------------------------------------- search
