@@ -12,7 +12,6 @@ whose message names the file or version and says what to do.
 """
 
 from .align import AlignOptions, align
-from .classify import classify
 from .compare import build, compare, compare_texts, compare_trees, document_history
 from .corpus import (
     DEFAULT_CORPUS,
@@ -34,10 +33,7 @@ from .errors import (
     UnknownDocumentError,
     UnknownVersionError,
 )
-from .fetch import fetch_missing, fetch_version
-from .importers import ImportedText, import_bytes, import_file
 from .lineage import find_lineages, lineages
-from .measures import compare_measures
 from .model import (
     CHANGE_TYPES,
     Alignment,
@@ -59,8 +55,31 @@ from .model import (
 )
 from .reviews import read_reviews
 from .segment import segment
-from .stats import document_stats
-from .table import comparison_table
+
+#: Loaded on first use: these pull in HTTP, HTML, Word and PDF readers or the measure
+#: lexicon, which the commands that only diff should not pay for at start-up. (The change
+#: classifier is ``policydiff.classify.classify``: the module has the function's name.)
+_LAZY = {
+    "compare_measures": ".measures",
+    "comparison_table": ".table",
+    "document_stats": ".stats",
+    "fetch_missing": ".fetch",
+    "fetch_version": ".fetch",
+    "ImportedText": ".importers",
+    "import_bytes": ".importers",
+    "import_file": ".importers",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'policydiff' has no attribute {name!r}")
+
 
 __all__ = [
     "CHANGE_TYPES",
@@ -96,7 +115,6 @@ __all__ = [
     "build",
     "check_corpus",
     "check_document",
-    "classify",
     "compare",
     "compare_measures",
     "compare_texts",

@@ -11,11 +11,8 @@ download leaves it as it was.
 from __future__ import annotations
 
 import datetime
-import http.client
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -125,6 +122,11 @@ def _check_url(url: str) -> None:
 
 
 def _get(url: str, timeout: float, max_bytes: int, user_agent: str) -> Download:
+    # Imported here: the HTTP client costs start-up time that only `fetch` should pay.
+    import http.client
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(
         url, headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, identity"}
     )

@@ -32,11 +32,14 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .align import align_sentences
-from .classify import RESTRICTIONS, STRENGTHS, Classes
 from .errors import ReviewError
 from .model import CHANGE_TYPES, Alignment, Clause, Document, Link
+
+if TYPE_CHECKING:  # only annotations: the classifier loads when a review needs it
+    from .classify import Classes
 
 REVIEW_FILE = "reviews.csv"
 COLUMNS = (
@@ -459,6 +462,8 @@ def _check_class(value: str, fail) -> None:
             f"value {value!r} does not set a class; write name=value with a name among"
             f" {', '.join(CLASS_NAMES)}"
         )
+    from .classify import RESTRICTIONS, STRENGTHS
+
     if name == "strength" and setting not in STRENGTHS:
         raise fail(f"unknown strength {setting!r}; use {', '.join(STRENGTHS)}")
     if name == "restriction" and setting and setting not in RESTRICTIONS:
