@@ -195,7 +195,7 @@ async def test_home_lists_documents_and_versions(ds):
     assert "2015年5月21日" in page
     for label in ("2015", "2017"):
         assert (
-            "add the text with <code>policydiff add beijing-services-pilot"
+            "add it with <code>policydiff add beijing-services-pilot"
             f" FILE --label {label}</code>"
         ) in page
     assert "policydiff add food-safety-law" not in page
@@ -1406,3 +1406,12 @@ async def test_reviewed_pages_need_no_inline_code(reviewed, path):
     assert SCRIPT not in response.text
     for element in Elements(response.text).elements:
         assert "style" not in element, element
+
+
+@pytest.mark.asyncio
+async def test_a_missing_version_with_a_url_says_to_fetch_it(bundled):
+    page = await get(bundled, "/policydiff/-/policydiff")
+    assert "fetch it with <code>policydiff fetch beijing-services-pilot 2015</code>" in page
+    assert (
+        "add it with <code>policydiff add beijing-services-pilot FILE --label 2017</code>"
+    ) in page
