@@ -24,16 +24,25 @@ from .normalize import chinese_number, matching_key
 _NUM = r"[一二三四五六七八九十百千零〇两\d０-９]+"
 _SPACE = "[\\s\u3000\u00a0]"
 
-ARTICLE = re.compile(rf"^第({_NUM})条(?:{_SPACE}+|(?=\S)|$)")
+# 第一百二十条之一: an article inserted by an amendment after 第一百二十条.
+ARTICLE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?(?:{_SPACE}+|(?=\S)|$)")
 # Where a text run together into one line (pasted from a web page) starts its next article:
 # after a sentence end, at 第X条 followed by a space.
 RUN_ON_ARTICLE = re.compile(rf"(?<=[。；;])[ \t\u3000]*(?=第{_NUM}条[ \t\u3000])")
 ARTICLE_EN = re.compile(r"^(?:Article|ARTICLE|Art\.)\s+(\d+)\b\.?")
-LAW_HEADING = re.compile(rf"^第({_NUM})([编章节])(?:{_SPACE}*)(.*)$")
+LAW_HEADING = re.compile(rf"^第({_NUM})(分编|[编章节])(?:{_SPACE}*)(.*)$")
 LAW_HEADING_EN = re.compile(
     r"^(Part|PART|Chapter|CHAPTER|Section|SECTION)\s+([IVXLC\d]+)\b[.:]?\s*(.*)$"
 )
-LAW_HEADING_RANK = {"编": 1, "Part": 1, "PART": 1, "章": 2, "Chapter": 2, "CHAPTER": 2}
+LAW_HEADING_RANK = {
+    "编": 1,
+    "Part": 1,
+    "PART": 1,
+    "分编": 1.5,  # the Civil Code divides some 编 into 分编 before its 章
+    "章": 2,
+    "Chapter": 2,
+    "CHAPTER": 2,
+}
 LAW_HEADING_RANK_DEFAULT = 3  # 节, Section
 
 # Plan numbering, outermost first. Each pattern captures the numeral and the rest of the line.
@@ -159,6 +168,9 @@ def _article_start(
         return None
     tail = line.text[match.end() :]
     label = match.group().strip(" \u3000\t")
+    if match.re is ARTICLE and match.group(2):
+        # An inserted article (第X条之一) follows article X itself.
+        return (label, number) if number == last_number else None
     if last_number == 0 or number == last_number + 1:
         if (
             CROSS_REFERENCE_TAIL.match(tail)
@@ -167,7 +179,11 @@ def _article_start(
         ):
             return None
         return label, number
-    follows_break = previous is None or _ends_line(previous.text)
+    follows_break = (
+        previous is None
+        or _ends_line(previous.text)
+        or _law_heading(previous.text) is not None
+    )
     spaced = match.group() != match.group().rstrip() or tail[:1] in ("", "\u3000")
     if (
         number > last_number
@@ -325,6 +341,9 @@ def _address_part(block: _Block) -> str:
 def _clause_address(block: _Block, address: tuple[str, ...], counters: dict) -> str:
     count = counters[(block.role, address)]
     if block.role == "article":
+        inserted = ARTICLE.match(block.number)
+        if inserted and inserted.group(2):
+            return f"a{block.numeral}.{chinese_number(inserted.group(2))}"
         return f"a{block.numeral}"
     if block.role == "front":
         return f"f{count}"

@@ -213,3 +213,40 @@ def test_a_cross_reference_after_a_sentence_end_is_not_an_article():
     text = "第一条 本法适用于全国。\n第二条 有关部门应当依法履行职责。第五条规定的情形除外。\n第三条 本法自公布之日起施行。\n"
     tree = segment(text, "x")
     assert [c.label for c in tree.clauses] == ["第一条", "第二条", "第三条"]
+
+
+def test_an_inserted_article_follows_the_article_it_is_numbered_after():
+    text = (
+        "第一百二十条 组织、领导恐怖活动组织的，处十年以上有期徒刑。\n"
+        "第一百二十条之一 资助恐怖活动组织的，处五年以下有期徒刑。\n"
+        "第一百二十一条 以暴力劫持航空器的，处十年以上有期徒刑。\n"
+    )
+    tree = segment(text, "x")
+    assert [(c.id, c.label, c.number) for c in tree.clauses] == [
+        ("x:a120", "第一百二十条", 120),
+        ("x:a120.1", "第一百二十条之一", 120),
+        ("x:a121", "第一百二十一条", 121),
+    ]
+    assert tree.clauses[1].key == matching_key(
+        "资助恐怖活动组织的，处五年以下有期徒刑。"
+    )
+
+
+def test_parts_and_subparts_nest_above_chapters():
+    text = (
+        "第三编 合同\n第一分编 通则\n第一章 一般规定\n"
+        "第四百六十三条 本编调整因合同产生的民事关系。\n"
+        "第二分编 典型合同\n第九章 买卖合同\n"
+        "第五百九十五条 买卖合同是出卖人转移标的物的所有权于买受人，买受人支付价款的合同。\n"
+    )
+    tree = segment(text, "x")
+    assert tree.clause("x:a463").path == (
+        "第三编 合同",
+        "第一分编 通则",
+        "第一章 一般规定",
+    )
+    assert tree.clause("x:a595").path == (
+        "第三编 合同",
+        "第二分编 典型合同",
+        "第九章 买卖合同",
+    )
