@@ -30,12 +30,13 @@ ARTICLE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?(?:{_SPACE}+|(?=\S)|$)")
 # after a sentence end, at 第X条 followed by a space.
 RUN_ON_ARTICLE = re.compile(rf"(?<=[。；;])[ \t\u3000]*(?=第{_NUM}条[ \t\u3000])")
 ARTICLE_EN = re.compile(r"^(?:Article|ARTICLE|Art\.)\s+(\d+)\b\.?")
-LAW_HEADING = re.compile(rf"^第({_NUM})(分编|[编章节])(?:{_SPACE}*)(.*)$")
+LAW_HEADING = re.compile(rf"^第({_NUM})(部分|分编|[编章节])(?:{_SPACE}*)(.*)$")
 LAW_HEADING_EN = re.compile(
     r"^(Part|PART|Chapter|CHAPTER|Section|SECTION)\s+([IVXLC\d]+)\b[.:]?\s*(.*)$"
 )
 LAW_HEADING_RANK = {
     "编": 1,
+    "部分": 1,  # plans: 第一部分 总体要求
     "Part": 1,
     "PART": 1,
     "分编": 1.5,  # the Civil Code divides some 编 into 分编 before its 章
@@ -50,6 +51,7 @@ PLAN_MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (1, re.compile(r"^([一二三四五六七八九十]+)[、．.]\s*(.*)$")),
     (2, re.compile(r"^[（(]([一二三四五六七八九十]+)[）)]\s*(.*)$")),
     (3, re.compile(r"^(\d{1,2})[.．、](?!\d)\s*(.*)$")),
+    (3.5, re.compile(r"^(\d{1,2}\.\d{1,2})\.?\s+(.*)$")),
     (4, re.compile(r"^[（(](\d{1,2})[）)]\s*(.*)$")),
     (5, re.compile(r"^([①-⑳])\s*(.*)$")),
 )

@@ -250,3 +250,19 @@ def test_parts_and_subparts_nest_above_chapters():
         "第二分编 典型合同",
         "第九章 买卖合同",
     )
+
+
+def test_plan_parts_and_decimal_numbering():
+    text = (
+        "第一部分 总体要求\n"
+        "到2025年，基本建成开放型服务业体系，形成一批可复制推广的经验。\n"
+        "第二部分 主要任务\n"
+        "1. Opening up\n"
+        "1.1 Finance\n"
+        "Foreign banks may hold bonds. They may also trade them.\n"
+    )
+    tree = segment(text, "x")
+    assert [c.path for c in tree.clauses] == [
+        ("第一部分 总体要求",),
+        ("第二部分 主要任务", "1. Opening up", "1.1 Finance"),
+    ]
