@@ -334,9 +334,9 @@ def _build_tree(text: str, blocks: list[_Block], label: str) -> ClauseTree:
 
 def _address_part(block: _Block) -> str:
     if block.numeral is None:
-        block.numeral = (
-            chinese_number(block.number.strip("第编章节")) if block.number else None
-        )
+        heading = LAW_HEADING.match(block.number)
+        numeral = heading.group(1) if heading else block.number
+        block.numeral = chinese_number(numeral) if numeral else None
     return str(block.numeral) if block.numeral is not None else block.number
 
 
@@ -429,9 +429,12 @@ def _lead(body: str) -> str:
 def _clause_label(block: _Block, stack: list, body: str) -> str:
     if block.role == "article":
         return block.number
-    numbers = "".join(_numbering(b) for b, _ in stack)
+    parts = [_numbering(b) for b, _ in stack]
     if block.role == "item":
-        numbers += _numbering(block)
+        parts.append(_numbering(block))
+    numbers = ""
+    for part in parts:  # 二（三）, but 2 1.1 where digits would run together
+        numbers += " " + part if numbers[-1:].isdigit() and part[:1].isdigit() else part
     if numbers and numbers[-1] not in "）)":
         numbers += "、" if not numbers[-1].isascii() else ". "
     return f"{numbers}{_lead(body)}"
