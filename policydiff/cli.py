@@ -57,6 +57,11 @@ class PolicydiffGroup(click.Group):
             return super().invoke(ctx)
         except PolicydiffError as e:
             raise click.ClickException(str(e)) from e
+        except OSError as e:
+            # A file the library did not expect to fail (a read-only folder, a full disk):
+            # still one line that names it, not a traceback.
+            where = e.filename or "a file"
+            raise click.ClickException(f"{where}: {e.strerror or e}") from e
 
 
 @click.group(

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from policydiff.diff import DELETE, EQUAL, INSERT, diff_texts, ops_to_html
-from policydiff.errors import InputError
+from policydiff.errors import InputError, PolicydiffError
 from policydiff.measures import CLASS_COUNTS
 from policydiff.model import (
     CHANGE_TYPES,
@@ -448,18 +448,64 @@ def write_database(
     :param progress: called with one line of text per step, for a progress display.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    _check_replaceable(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    except OSError as e:
+        raise PolicydiffError(
+            f"{e.filename or path.parent}: cannot write the database there"
+            f" ({e.strerror}); choose another folder"
+        ) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         _write(tmp, histories, progress or (lambda message: None))
+        os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         for leftover in (tmp, Path(f"{tmp}-journal")):
             leftover.unlink(missing_ok=True)
         raise
     return path
+
+
+#: The tables that make a file a policydiff database (and so safe to replace).
+POLICYDIFF_TABLES = frozenset({"documents", "versions", "clauses", "changes"})
+
+
+def is_policydiff_database(path: str | Path) -> bool:
+    """Whether ``path`` is an SQLite file with policydiff's tables."""
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            names = {row[0] for row in conn.execute("select name from sqlite_master")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return POLICYDIFF_TABLES <= names
+
+
+def _check_replaceable(path: Path) -> None:
+    """Refuse to replace a file that is not a policydiff database: a mistyped DB argument
+    must not destroy a text or another database."""
+    if path.is_dir():
+        raise PolicydiffError(f"{path}: is a folder; give the database's file name")
+    if path.exists() and path.stat().st_size and not is_policydiff_database(path):
+        raise PolicydiffError(
+            f"{path}: exists and is not a policydiff database; give a new file name"
+            " or remove the file first"
+        )
+
+
+def _file_mode(path: Path) -> int:
+    """The old file's permissions, or the usual ones for a new file (mkstemp makes 0600)."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _write(

@@ -739,3 +739,47 @@ def test_a_failing_measure_extraction_leaves_old_database_intact(
     assert messages[-1] == "food-safety-law: measures (extract, align, classify)"
     assert _dump(path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["policydiff.db"]
+
+
+def test_build_refuses_to_replace_a_file_that_is_not_a_policydiff_database(
+    tmp_path, small_history
+):
+    text = tmp_path / "2009.txt"
+    text.write_text("第一条 为保证食品安全，制定本法。\n", encoding="utf-8")
+    with pytest.raises(store.PolicydiffError) as e:
+        write_database(text, [small_history])
+    assert str(e.value) == (
+        f"{text}: exists and is not a policydiff database; give a new file name"
+        " or remove the file first"
+    )
+    assert text.read_text(encoding="utf-8") == "第一条 为保证食品安全，制定本法。\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2009.txt"]
+
+
+def test_a_rebuilt_database_keeps_its_permissions(tmp_path, small_history):
+    path = write_database(tmp_path / "p.db", [small_history])
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    path.chmod(0o640)
+    write_database(path, [small_history])
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_an_unwritable_folder_is_one_clear_error(tmp_path, small_history, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path))
+
+    monkeypatch.setattr(store.tempfile, "mkstemp", refuse)
+    with pytest.raises(store.PolicydiffError) as e:
+        write_database(tmp_path / "p.db", [small_history])
+    assert str(e.value) == (
+        f"{tmp_path}: cannot write the database there (Permission denied);"
+        " choose another folder"
+    )
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -30,6 +30,8 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup
 
+from policydiff.store import POLICYDIFF_TABLES
+from policydiff.store import is_policydiff_database as is_policydiff_file
 from policydiff.errors import InputError, PolicydiffError
 
 HERE = Path(__file__).resolve().parent
@@ -37,7 +39,7 @@ STATIC = HERE / "static"
 #: The database name the shipped metadata.yml is written for (``policydiff.db``).
 DEFAULT_DATABASE = "policydiff"
 #: Tables that mark a database as written by ``policydiff build``.
-REQUIRED_TABLES = frozenset({"documents", "versions", "clauses", "changes"})
+REQUIRED_TABLES = POLICYDIFF_TABLES
 #: Tables and views whose ``diff_html`` column holds a redline built from escaped text.
 DIFF_TABLES = frozenset({"changes", "changes_detail", "measure_links"})
 
@@ -323,15 +325,7 @@ def _check_port(host: str, port: int) -> None:
 
 
 def _check_database(path: Path) -> None:
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            tables = {r[0] for r in conn.execute("select name from sqlite_master")}
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        tables = set()
-    if not REQUIRED_TABLES <= tables:
+    if not is_policydiff_file(path):
         raise InputError(
             f"{path}: not a policydiff database; build one with policydiff build {path}"
         )
