@@ -30,9 +30,9 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup
 
+from policydiff.errors import InputError, PolicydiffError
 from policydiff.store import POLICYDIFF_TABLES
 from policydiff.store import is_policydiff_database as is_policydiff_file
-from policydiff.errors import InputError, PolicydiffError
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
