@@ -668,7 +668,7 @@ def store_version(
     info = _new_entry(plan, imported, metadata)
     versions = list(plan.existing.versions) if plan.existing else []
     if plan.old is None:
-        versions.append(info)
+        versions.insert(_date_position(versions, info.date), info)
     else:
         versions = [info if v.label == plan.label else v for v in versions]
     doc = plan.existing or Document(
@@ -782,7 +782,23 @@ def _check_label(label: str) -> None:
         )
 
 
+def _date_position(versions: list[VersionInfo], date: str | None) -> int:
+    """Where a new version goes: before the first version dated after it, so that the
+    order of versions (and so every comparison) stays chronological; at the end when it
+    has no date or the others have none."""
+    if date:
+        for position, version in enumerate(versions):
+            if version.date and version.date > date:
+                return position
+    return len(versions)
+
+
 def _document_folder(document: str | Path, corpus: Path) -> tuple[Path, str]:
+    if str(document).strip() in ("", ".", ".."):
+        raise InputError(
+            f"bad document name {str(document)!r}; give a document of the corpus or a"
+            " new name with a-z, 0-9 and '-' (beijing-services-pilot)"
+        )
     if isinstance(document, str) and "/" not in document:
         if not SLUG_RE.fullmatch(document) and not (corpus / document).is_dir():
             raise InputError(
@@ -791,13 +807,12 @@ def _document_folder(document: str | Path, corpus: Path) -> tuple[Path, str]:
             )
         return corpus / document, document
     folder = Path(document)
-    slug = folder.resolve().name
-    if not folder.is_dir() and not SLUG_RE.fullmatch(slug):
+    if not folder.is_dir():
         raise InputError(
-            f"bad document name {str(document)!r}; a new document's name uses a-z, 0-9"
-            " and '-' (beijing-services-pilot)"
+            f"{folder}: no such document folder; a new document is made by name inside"
+            " the corpus (policydiff add NAME FILE --label L)"
         )
-    return folder, slug
+    return folder, folder.resolve().name
 
 
 def _existing_document(folder: Path, slug: str) -> Document | None:

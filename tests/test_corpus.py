@@ -696,3 +696,26 @@ def test_listed_file_missing(corpus):
         FOOD, "1995", "error", message
     )
     assert snapshot(corpus) == before
+
+
+def test_a_new_version_goes_where_its_date_puts_it(tmp_path):
+    corpus = tmp_path / "versions"
+    shutil.copytree(BUNDLED, corpus)
+    source = tmp_path / "draft.txt"
+    source.write_text("第一条 为保证食品卫生，制定本法。\n", encoding="utf-8")
+    add_version(FOOD, source, "1990", corpus=corpus, date="1990-01-01")
+    add_version(FOOD, source, "draft", corpus=corpus)
+    labels = [v.label for v in load_corpus(corpus).documents[1].versions]
+    assert labels == ["1990", "1995", "2009", "2015", "draft"]
+
+
+@pytest.mark.parametrize("name", ["", ".", "../elsewhere"])
+def test_add_refuses_a_document_name_outside_the_corpus(tmp_path, name):
+    corpus = tmp_path / "versions"
+    shutil.copytree(BUNDLED, corpus)
+    source = tmp_path / "t.txt"
+    source.write_text("第一条 为保证食品卫生，制定本法。\n", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    with pytest.raises(InputError):
+        add_version(name, source, "2000", corpus=corpus)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before

@@ -1411,7 +1411,10 @@ async def test_reviewed_pages_need_no_inline_code(reviewed, path):
 @pytest.mark.asyncio
 async def test_a_missing_version_with_a_url_says_to_fetch_it(bundled):
     page = await get(bundled, "/policydiff/-/policydiff")
-    assert "fetch it with <code>policydiff fetch beijing-services-pilot 2015</code>" in page
+    assert (
+        "fetch it with <code>policydiff fetch beijing-services-pilot 2015</code>"
+        in page
+    )
     assert (
         "add it with <code>policydiff add beijing-services-pilot FILE --label 2017</code>"
     ) in page
