@@ -372,8 +372,8 @@ def detect_encoding(data: bytes) -> str | None:
 
     GB18030 and Big5 are tried first: the reading in which (after conversion to Simplified)
     nearly every character is one of the 6,763 common characters of GB2312 wins, since a
-    Chinese text read in the wrong one of the two turns into rare characters. Failing
-    that, charset-normalizer's best guess.
+    Chinese text read in the wrong one of the two turns into rare characters. Any other
+    encoding is not guessed (None): it must be named.
     """
     from charset_normalizer import from_bytes
 
@@ -390,12 +390,8 @@ def detect_encoding(data: bytes) -> str | None:
         scored.append((chinese_share(text), -len(scored), name))
     if scored and max(scored)[0] >= CHINESE_SHARE:
         return max(scored)[2]
-    for name in guesses:
-        try:
-            data.decode(name)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        return name
+    # Not a Chinese text in GB18030 or Big5. Other guesses (Shift-JIS, Latin-1, cp1250 …)
+    # are too often wrong to store unasked: the user gives the encoding with --encoding.
     return None
 
 

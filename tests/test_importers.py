@@ -741,3 +741,18 @@ def test_cli_add_a_web_page(corpus, tmp_path):
         f"Error: {page}: not BIG5 text (byte 0xe5 at offset 71); check"
         " --encoding, or leave it out to detect it\n"
     )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Café crème brûlée, été 1995.\n".encode("latin-1"),
+        ("これは日本語の文章です。食品の安全を守る。" * 5).encode("shift_jis"),
+    ],
+    ids=["latin-1", "shift-jis"],
+)
+def test_an_encoding_other_than_utf8_gb18030_or_big5_must_be_named(data):
+    with pytest.raises(InputError) as e:
+        import_bytes(data, name="other.txt")
+    assert "cannot tell the encoding of the text" in str(e.value)
+    assert "give it with --encoding" in str(e.value)
