@@ -73,7 +73,7 @@ def comparison_table(
     chosen.sort(key=present.index)
     clauses = {c.id: c for tree in history.trees for c in tree.clauses}
     steps = _measure_steps(history, chosen, lexicon, reviews)
-    rows = []
+    rows, places = [], []
     for lineage in history.lineages:
         by_version = dict(lineage.clauses)
         texts = [
@@ -86,12 +86,46 @@ def comparison_table(
         if changed_only and len(set(texts)) == 1:
             continue
         rows.append(TableRow(lineage.id, _cells(texts), changes))
+        places.append(
+            {
+                label: min(clauses[i].ordinal for i in by_version[label])
+                for label in chosen
+                if by_version.get(label)
+            }
+        )
+    rows = [rows[k] for k in _reading_order(places, chosen)]
     return ComparisonTable(
         document=history.document.slug,
         title=history.document.title or history.document.slug,
         versions=tuple(chosen),
         rows=tuple(rows),
     )
+
+
+def _reading_order(places: list[dict[str, int]], versions: list[str]) -> list[int]:
+    """Row indexes in the reading order of the newest version; a row the newest version
+    no longer has goes where it stood in the latest version that has it, after the row
+    that preceded it there.
+
+    :param places: per row, its position (clause ordinal) in each version that has it.
+    """
+    newest = versions[-1]
+    order = sorted(
+        (k for k, place in enumerate(places) if newest in place),
+        key=lambda k: places[k][newest],
+    )
+    for label in reversed(versions[:-1]):
+        for k in sorted(
+            (k for k, place in enumerate(places) if label in place and k not in order),
+            key=lambda k: places[k][label],
+        ):
+            before = [
+                n
+                for n, row in enumerate(order)
+                if label in places[row] and places[row][label] < places[k][label]
+            ]
+            order.insert(before[-1] + 1 if before else 0, k)
+    return order
 
 
 def _cells(texts: list[str]) -> tuple[tuple[Run, ...], ...]:

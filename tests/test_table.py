@@ -159,3 +159,23 @@ def test_table_command(tmp_path):
         "Error: beijing-services-pilot has no text for version '2015'; versions with"
         " text: 2019; add it with policydiff add\n"
     )
+
+
+def test_rows_follow_the_newest_version_with_deleted_articles_where_they_stood(
+    food_safety,
+):
+    table = comparison_table(food_safety, versions=["2009", "2015"])
+    newest = [row.texts()[1] for row in table.rows if row.texts()[1]]
+    numbers = [text.split(" ", 1)[0] for text in newest]
+    assert numbers[:4] == ["第一条", "第二条", "第三条", "第四条"]
+    assert len(numbers) >= 130  # split and merged articles share a row
+    # 2009 第二十二条 has no 2015 successor: its row stands between its neighbours' rows.
+    texts = [row.texts() for row in table.rows]
+    k = next(
+        n
+        for n, (old, new) in enumerate(texts)
+        if old.startswith("第二十二条") and not new
+    )
+    assert texts[k - 1][0].startswith("第二十一条") or texts[k + 1][0].startswith(
+        "第二十三条"
+    )
