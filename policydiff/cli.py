@@ -25,7 +25,7 @@ from .corpus import (
     Problem,
     add_version,
     atomic_write,
-    check_corpus,
+    check_corpus_folder,
     check_document,
     load_corpus,
     load_document,
@@ -514,7 +514,8 @@ def check(document: str | None, fmt: str, corpus: Path):
     """Check the corpus: manifests, files, encodings and sha256 checksums.
 
     Prints each problem, and the source of each version that has its text. Exits with
-    code 1 if any version cannot be used (a missing file, a checksum mismatch), and 0
+    code 1 if any version or manifest cannot be used (a missing file, a checksum
+    mismatch, a broken manifest: the check goes on past it), and 0
     when there are only warnings (a version whose text is still missing).
 
     \b
@@ -523,9 +524,7 @@ def check(document: str | None, fmt: str, corpus: Path):
       policydiff check food-safety-law
     """
     if document is None:
-        loaded = load_corpus(corpus)
-        documents = loaded.documents
-        problems = check_corpus(loaded)
+        documents, problems = check_corpus_folder(corpus)
     else:
         documents = (load_document(document, corpus),)
         problems = check_document(documents[0])
@@ -542,7 +541,7 @@ def check(document: str | None, fmt: str, corpus: Path):
     if errors:
         s = "" if len(errors) == 1 else "s"
         raise click.ClickException(
-            f"{len(errors)} version{s} cannot be used; fix the problem{s} above"
+            f"{len(errors)} error{s} in the corpus; fix the problem{s} above"
         )
 
 

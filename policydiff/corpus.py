@@ -541,6 +541,29 @@ def check_corpus(corpus: Corpus) -> list[Problem]:
     ]
 
 
+def check_corpus_folder(
+    path: str | Path = DEFAULT_CORPUS,
+) -> tuple[tuple[Document, ...], list[Problem]]:
+    """Check a corpus folder, going on past a document whose manifest cannot be read.
+
+    Returns the documents that could be read (a broken one as a document with no
+    versions) and every problem, the broken manifests' among them.
+    """
+    path = Path(path)
+    _check_corpus_folder(path)
+    documents, problems = [], []
+    for folder in _document_folders(path):
+        try:
+            document = read_folder(folder)
+        except ManifestError as e:
+            document = Document(slug=folder.name, path=folder, versions=())
+            problems.append(Problem(folder.name, None, "error", str(e)))
+        else:
+            problems.extend(check_document(document))
+        documents.append(document)
+    return tuple(documents), problems
+
+
 # ---------------------------------------------------------------------------- writing
 
 

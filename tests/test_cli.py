@@ -447,7 +447,7 @@ def test_checksum_mismatch(corpus, tmp_path):
     )
     with unchanged(tmp_path):
         result = invoke("check", "--corpus", corpus)
-    assert_error(result, "Error: 1 version cannot be used; fix the problem above")
+    assert_error(result, "Error: 1 error in the corpus; fix the problem above")
     assert f"  2009  error: {message}" in result.stdout.splitlines()
     assert "  2015  ok, source: Copied" in result.stdout
 
@@ -468,7 +468,6 @@ def test_broken_manifest(corpus, tmp_path):
     line = f"Error: {manifest}: invalid TOML: {error}; fix the manifest"
     for args in (
         ["versions"],
-        ["check"],
         ["diff", FOOD],
         ["show", FOOD, "2009"],
         ["history", FOOD, "食品"],
@@ -478,6 +477,7 @@ def test_broken_manifest(corpus, tmp_path):
             result = invoke(*args, "--corpus", corpus)
         assert_error(result, line)
     assert not (tmp_path / "new.db").exists()
+    # check reports it under its document and goes on (test_check_goes_on_past_…).
 
 
 # ---------------------------------------------------------------------------- diff
@@ -1027,3 +1027,18 @@ def test_readme_documents_commands_and_options(command, option):
             command,
             option,
         )
+
+
+def test_check_goes_on_past_a_broken_manifest(corpus):
+    manifest = corpus / FOOD / "manifest.toml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8") + 'title = "x\n', encoding="utf-8"
+    )
+    result = invoke("check", "--corpus", corpus)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == BEIJING and any(line.startswith("  2019  ok") for line in lines)
+    assert any("manifest.toml: invalid TOML" in line for line in lines)
+    assert (
+        result.stderr.strip() == "Error: 1 error in the corpus; fix the problem above"
+    )
