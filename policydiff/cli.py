@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from .compare import build as build_database
-from .compare import compare, document_history, segment_version
+from .compare import compare, document_history, require_two_versions, segment_version
 from .corpus import (
     DEFAULT_CORPUS,
     Problem,
@@ -818,6 +818,8 @@ def history(
       policydiff history food-safety-law 食品安全风险评估
       policydiff history food-safety-law 第十二条 --format json
     """
+    if not matching_key(query):
+        raise click.BadParameter("give some text to look for", param_hint="QUERY")
     doc = load_document(document, corpus)
     with _notice_if_slow(f"Comparing every version of {doc.slug}…", quiet):
         result = document_history(doc)
@@ -1101,12 +1103,17 @@ def table(
             fmt = "markdown"
     if fmt in ("docx", "xlsx") and output is None:
         raise click.UsageError(f"--format {fmt} writes a binary file; give -o FILE")
-    doc = load_document(document, corpus)
     chosen = (
         [v.strip() for v in version_list.split(",") if v.strip()]
-        if version_list
+        if version_list is not None
         else None
     )
+    if chosen is not None and len(chosen) < 2:
+        raise click.BadParameter(
+            "name two versions or more, separated by commas (2009,2015)",
+            param_hint="--versions",
+        )
+    doc = load_document(document, corpus)
     with _notice_if_slow(f"Comparing every version of {doc.slug}…", quiet):
         result = document_history(doc)
         built = comparison_table(
@@ -1154,6 +1161,7 @@ def stats(document: str, fmt: str, lexicon: Path | None, quiet: bool, corpus: Pa
     from .stats import document_stats, render_stats_json, render_stats_text
 
     doc = load_document(document, corpus)
+    require_two_versions(doc)
     with _notice_if_slow(f"Comparing every version of {doc.slug}…", quiet):
         result = document_history(doc)
         rows = document_stats(result, lexicon_for(doc.path, lexicon), load_reviews(doc))

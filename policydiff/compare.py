@@ -95,6 +95,16 @@ def compare(
     return compare_trees(old, new, document.slug, load_reviews(document))
 
 
+def require_two_versions(document: Document) -> None:
+    """Raise a clear error when a document has fewer than two versions with text."""
+    present = [v.label for v in document.present_versions]
+    if len(present) < 2:
+        raise UnknownVersionError(
+            f"{document.slug}: needs two versions with text to compare, has "
+            f"{', '.join(present) or 'none'}; add one with policydiff add"
+        )
+
+
 def _pair(
     document: Document, from_label: str | None, to_label: str | None
 ) -> tuple[str, str]:
@@ -103,11 +113,7 @@ def _pair(
         if label is not None and label not in present:
             read_version(document, label)  # raises the error that says what is wrong
     if from_label is None and to_label is None:
-        if len(present) < 2:
-            raise UnknownVersionError(
-                f"{document.slug}: needs two versions with text to compare, has "
-                f"{', '.join(present) or 'none'}; add one with policydiff add"
-            )
+        require_two_versions(document)
         return present[-2], present[-1]
     if to_label is None:
         later = present[present.index(from_label) + 1 :]

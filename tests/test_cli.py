@@ -1042,3 +1042,37 @@ def test_check_goes_on_past_a_broken_manifest(corpus):
     assert (
         result.stderr.strip() == "Error: 1 error in the corpus; fix the problem above"
     )
+
+
+def test_stats_of_a_document_with_one_version_is_an_error():
+    result = invoke("stats", BEIJING, "--corpus", VERSIONS)
+    assert_error(
+        result,
+        "Error: beijing-services-pilot: needs two versions with text to compare, has"
+        " 2019; add one with policydiff add",
+    )
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["history", FOOD, "  "],
+            "Invalid value for QUERY: give some text to look for",
+        ),
+        (
+            ["table", FOOD, "--versions", ","],
+            "Invalid value for --versions: name two versions or more, separated by"
+            " commas (2009,2015)",
+        ),
+        (
+            ["table", FOOD, "--versions", "2009"],
+            "Invalid value for --versions: name two versions or more, separated by"
+            " commas (2009,2015)",
+        ),
+    ],
+)
+def test_empty_queries_and_single_versions_are_usage_errors(args, message):
+    result = invoke(*args, "--corpus", VERSIONS)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: {message}"
