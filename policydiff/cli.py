@@ -228,10 +228,7 @@ def _version_lines(doc: Document, name: str | None, corpus: Path) -> list[str]:
         ]
         lines.append("  " + "  ".join(fields).rstrip())
         if info.status == "missing" and info.url:
-            hint = _add_hint(doc, name, corpus, info.label).replace(
-                f" FILE --label {info.label}", f" {info.label}"
-            )
-            hint = hint.replace("policydiff add ", "policydiff fetch ", 1)
+            hint = _fetch_hint(doc, name, corpus, info.label)
             lines.append(" " * (width + 4) + f"fetch the text with: {hint}")
         elif info.status == "missing":
             hint = _add_hint(doc, name, corpus, info.label)
@@ -239,14 +236,24 @@ def _version_lines(doc: Document, name: str | None, corpus: Path) -> list[str]:
     return lines
 
 
+def _fetch_hint(doc: Document, name: str | None, corpus: Path, label: str) -> str:
+    """The fetch command for a missing version whose manifest records its url."""
+    hint = _add_hint(doc, name, corpus, label).replace(
+        f" FILE --label {label}", f" {label}"
+    )
+    return hint.replace("policydiff add ", "policydiff fetch ", 1)
+
+
 def _document_dict(doc: Document, name: str | None, corpus: Path) -> dict:
     versions = []
     for info in doc.versions:
         item = info.to_dict()
+        missing = info.status == "missing"
         item["add_command"] = (
-            _add_hint(doc, name, corpus, info.label)
-            if info.status == "missing"
-            else None
+            _add_hint(doc, name, corpus, info.label) if missing else None
+        )
+        item["fetch_command"] = (
+            _fetch_hint(doc, name, corpus, info.label) if missing and info.url else None
         )
         versions.append(item)
     return {

@@ -479,6 +479,29 @@ def render_html(comparison: Comparison, *, changed_only: bool = False) -> str:
     )
 
 
+#: The redline's look in a stand-alone report (the Datasette pages have their own CSS).
+_REPORT_STYLE = (
+    "body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.6}"
+    "ins{background:#e6ffe6;color:#05620c;text-decoration:underline}"
+    "del{background:#ffe6e6;color:#a1060f}"
+    "section{border-top:1px solid #ddd;padding:.5em 0}"
+    ".counts li{display:inline;margin-right:1em}"
+)
+
+
+def render_html_document(comparison: Comparison, *, changed_only: bool = False) -> str:
+    """Render a comparison as a whole HTML page (UTF-8, with a small stylesheet) that can
+    be opened from disk: ``render_html``'s fragment inside it."""
+    title = html.escape(
+        f"{comparison.document}: {comparison.from_version} → {comparison.to_version}"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="zh">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{title}</title>\n<style>{_REPORT_STYLE}</style>\n</head>\n<body>\n"
+        f"{render_html(comparison, changed_only=changed_only)}</body>\n</html>\n"
+    )
+
+
 # ---------------------------------------------------------------------------- Markdown
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&])")
@@ -539,7 +562,7 @@ def render_json(comparison: Comparison, *, changed_only: bool = False) -> str:
 
 RENDERERS: dict[str, Callable[..., str]] = {
     "text": render_text,
-    "html": render_html,
+    "html": render_html_document,
     "markdown": render_markdown,
     "json": render_json,
 }

@@ -1076,3 +1076,14 @@ def test_empty_queries_and_single_versions_are_usage_errors(args, message):
     result = invoke(*args, "--corpus", VERSIONS)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == f"Error: {message}"
+
+
+def test_versions_json_gives_the_fetch_command_when_the_manifest_has_a_url():
+    data = json.loads(
+        invoke("versions", BEIJING, "--corpus", VERSIONS, "--format", "json").stdout
+    )
+    beijing = {v["label"]: v for v in data["documents"][0]["versions"]}
+    assert beijing["2015"]["fetch_command"].startswith(
+        "policydiff fetch beijing-services-pilot 2015"
+    )
+    assert beijing["2017"]["fetch_command"] is None

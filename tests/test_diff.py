@@ -550,7 +550,11 @@ def test_render_dispatch(comparison):
     assert render(comparison, "text", color=False) == render_text(
         comparison, color=False
     )
-    assert render(comparison, "html") == render_html(comparison)
+    page = render(comparison, "html")
+    assert page.startswith(
+        '<!DOCTYPE html>\n<html lang="zh">\n<head>\n<meta charset="utf-8">'
+    )
+    assert render_html(comparison) in page
     assert render(comparison, "markdown", changed_only=True) == render_markdown(
         comparison, changed_only=True
     )
