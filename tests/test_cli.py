@@ -1062,13 +1062,17 @@ def test_stats_of_a_document_with_one_version_is_an_error():
         ),
         (
             ["table", FOOD, "--versions", ","],
-            "Invalid value for --versions: name two versions or more, separated by"
-            " commas (2009,2015)",
+            (
+                "Invalid value for --versions: name two versions or more, separated by"
+                " commas (2009,2015)"
+            ),
         ),
         (
             ["table", FOOD, "--versions", "2009"],
-            "Invalid value for --versions: name two versions or more, separated by"
-            " commas (2009,2015)",
+            (
+                "Invalid value for --versions: name two versions or more, separated by"
+                " commas (2009,2015)"
+            ),
         ),
     ],
 )
