@@ -189,8 +189,12 @@ async def test_home(server, tmp_path, problems):
             "Compare 2009 → 2015 比较",
         ]
         missing = page.locator("#doc-beijing-services-pilot tr.policydiff-missing")
-        assert "policydiff add beijing-services-pilot FILE --label 2015" in (
+        # 2015's manifest entry has a url: fetch it; 2017's has none: add the text.
+        assert "policydiff fetch beijing-services-pilot 2015" in (
             await missing.first.inner_text()
+        )
+        assert "policydiff add beijing-services-pilot FILE --label 2017" in (
+            await missing.nth(1).inner_text()
         )
     assert (tmp_path / "home.png").stat().st_size > 10_000
 
