@@ -8,7 +8,8 @@ Passes, cheap certain decisions first and judgement last (each link records its 
    compared with every other.
 3. ``backbone``: a maximum-weight order-preserving chain over the candidates links the
    clauses that kept their relative order; among near-identical candidates the one with the
-   nearer heading and position wins.
+   nearer heading and position wins. ``gap``: a single clause left on each side between
+   two backbone links is linked at a lower threshold (rewritten in place).
 4. ``move``: strong links off the backbone.
 5. ``split`` / ``merge``: a clause whose content is covered in part by other clauses (a third
    or more, or a verbatim sentence) joins them in one link.
@@ -21,6 +22,7 @@ found through a sentence index over the whole new version.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -52,6 +54,7 @@ class AlignOptions:
     cover_left: float = 0.3
     cover_steps: int = 3
     same_section: float = 0.3
+    gap: float = 0.12
     move_shared: float = 0.1
 
 
@@ -95,6 +98,8 @@ def align(
     index = _Index(old.clauses, new.clauses)
     pairs = _candidates(index, options)
     matched = _exact_and_backbone(old.clauses, new.clauses, pairs, options)
+    if options.gap < 1:
+        _fill_single_gaps(index, matched, options)
     backbone = dict(matched)
     _link_moves(index, matched, pairs, options)
     edges = _partial_edges(index, pairs, matched, options)
@@ -308,6 +313,20 @@ def _heaviest_chain(
         chain.append(pairs[n][:2])
         n = previous[n]
     return chain[::-1]
+
+
+def _fill_single_gaps(
+    index: _Index, matched: dict[int, tuple[int, str]], options: AlignOptions
+) -> None:
+    """Link the one unlinked clause on each side between two consecutive backbone links,
+    at a low threshold: an article rewritten in place, between two that kept theirs."""
+    anchors = sorted((i, j) for i, (j, _) in matched.items())
+    bounds = [(-1, -1), *anchors, (len(index.old), len(index.new))]
+    for (i1, j1), (i2, j2) in itertools.pairwise(bounds):
+        if i2 - i1 == 2 and j2 - j1 == 2:
+            i, j = i1 + 1, j1 + 1
+            if cosine(index.old_vectors[i], index.new_vectors[j]) >= options.gap:
+                matched[i] = (j, "gap")
 
 
 def _link_moves(
