@@ -117,6 +117,15 @@ def color_option(command):
     )(command)
 
 
+def output_option(help: str):
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help,
+    )
+
+
 def quiet_option(command):
     return click.option(
         "--quiet",
@@ -622,12 +631,7 @@ def _provenance_lines(info) -> list[str]:
 )
 @click.option("--changed-only", is_flag=True, help="Leave out unchanged clauses.")
 @color_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout (never coloured).",
-)
+@output_option("Write to this file instead of stdout (never coloured).")
 @quiet_option
 @corpus_option
 def diff(
@@ -998,12 +1002,7 @@ def lexicon_option(command):
     help="Leave out measures that are unchanged and have no change class.",
 )
 @lexicon_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout.",
-)
+@output_option("Write to this file instead of stdout.")
 @quiet_option
 @corpus_option
 def measures(
@@ -1069,12 +1068,7 @@ def measures(
     "--changed-only", is_flag=True, help="Leave out rows whose text never changed."
 )
 @lexicon_option
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (needed for docx and xlsx).",
-)
+@output_option("Write to this file (needed for docx and xlsx).")
 @quiet_option
 @corpus_option
 def table(
