@@ -12,7 +12,11 @@ Passes, cheap certain decisions first and judgement last (each link records its 
    two backbone links is linked at a lower threshold (rewritten in place).
 4. ``move``: strong links off the backbone.
 5. ``split`` / ``merge``: a clause whose content is covered in part by other clauses (a third
-   or more, or a verbatim sentence) joins them in one link.
+   or more, or a verbatim sentence) joins them in one link; so does a strongly similar
+   clause that restates a sentence of it (a duty restated in a rewritten penalty article).
+   A clause still unlinked joins its most similar linked clause when it adds wording that
+   clause's partners do not already carry: a part rewritten on the way, not a new
+   provision modelled on an old one.
 6. what is left is added or deleted.
 
 Then sentences are aligned inside each link, and a sentence that moved to another clause is
@@ -48,6 +52,9 @@ class AlignOptions:
     sentence: float = 0.5
     power: float = 2.0
     attach: float = 0.25
+    attach_novel: float = 0.1
+    restated: float = 0.8
+    restated_link: float = 0.5
     strong_move: float = 0.45
     cover_gain: float = 0.15
     cover_back: float = 0.2
@@ -103,8 +110,9 @@ def align(
     backbone = dict(matched)
     _link_moves(index, matched, pairs, options)
     edges = _partial_edges(index, pairs, matched, options)
+    edges |= _restated_edges(index, pairs, matched, options)
     edges |= _cover_remainders(index, pairs, matched, edges, options)
-    edges |= _attach_leftovers(pairs, matched, edges, options)
+    edges |= _attach_leftovers(index, pairs, matched, edges, options)
     links = _build_links(index, matched, backbone, edges)
     primary = {(index.old[i].id, index.new[j].id) for i, (j, _) in matched.items()}
     links = [_with_sentences(link, old, new, primary) for link in links]
@@ -391,6 +399,37 @@ def _partial_edges(
     return edges
 
 
+def _restated_edges(
+    index: _Index,
+    pairs: dict[tuple[int, int], float],
+    matched: dict[int, tuple[int, str]],
+    options: AlignOptions,
+) -> set[tuple[int, int]]:
+    """Strongly similar pairs where one clause restates a sentence of the other although
+    both have a 1:1 partner already: a duty restated as the offence of a rewritten penalty
+    article (禁止转让、伪造…检疫证明 → 违反本法规定，转让、伪造…的，处…罚款), or a penalty's
+    list of acts carried into a new prohibition.
+
+    Not when both clauses kept their text exactly: then the mirror was there before and no
+    content moved (an amendment that left the duty and its penalty alone).
+    """
+    kept_old, kept_new = set(), set()
+    for i, (j, _) in matched.items():
+        if index.old[i].key == index.new[j].key:
+            kept_old.add(i)
+            kept_new.add(j)
+    edges = set()
+    for (i, j), score in pairs.items():
+        if (
+            score >= options.restated_link
+            and matched.get(i, (None,))[0] != j
+            and not (i in kept_old and j in kept_new)
+            and _restates_sentence(index.old[i], index.new[j], options)
+        ):
+            edges.add((i, j))
+    return edges
+
+
 def _cover_remainders(
     index: _Index,
     pairs: dict[tuple[int, int], float],
@@ -446,6 +485,7 @@ def _cover_remainders(
 
 
 def _attach_leftovers(
+    index: _Index,
     pairs: dict[tuple[int, int], float],
     matched: dict[int, tuple[int, str]],
     edges: set[tuple[int, int]],
@@ -453,26 +493,76 @@ def _attach_leftovers(
 ) -> set[tuple[int, int]]:
     """Attach a clause still unlinked to its most similar clause on the other side, when that
     one is linked already: the part of a split (or merge) that was rewritten on the way.
+
+    Not when everything the two share is already carried by the linked clause's partners:
+    that is a new provision modelled on the old one (a record-keeping duty for food
+    producers copied for additive producers), not a part of it, unless it repeats a whole
+    sentence of it (a duty restated as the offence of a new penalty article).
     """
-    linked_old = set(matched) | {i for i, _ in edges}
-    linked_new = {j for j, _ in matched.values()} | {j for _, j in edges}
+    links = {(i, j) for i, (j, _) in matched.items()} | edges
+    new_partners: dict[int, list[int]] = defaultdict(list)
+    old_partners: dict[int, list[int]] = defaultdict(list)
+    for i, j in links:
+        new_partners[i].append(j)
+        old_partners[j].append(i)
     best_old: dict[int, tuple[float, int]] = {}
     best_new: dict[int, tuple[float, int]] = {}
     for (i, j), score in pairs.items():
-        if j not in linked_new and i in linked_old:
+        if j not in old_partners and i in new_partners:
             best_old[j] = max(best_old.get(j, (0.0, -1)), (score, i))
-        if i not in linked_old and j in linked_new:
+        if i not in new_partners and j in old_partners:
             best_new[i] = max(best_new.get(i, (0.0, -1)), (score, j))
-    attached = {(i, j) for j, (score, i) in best_old.items() if score >= options.attach}
-    attached |= {
-        (i, j) for i, (score, j) in best_new.items() if score >= options.attach
-    }
+    old_bigrams = [set(bigrams(c.key)) for c in index.old]
+    new_bigrams = [set(bigrams(c.key)) for c in index.new]
+    attached = set()
+    for j, (score, i) in best_old.items():
+        carried = [new_bigrams[k] for k in new_partners[i]]
+        if score >= options.attach and (
+            _adds_to(old_bigrams[i], new_bigrams[j], carried, options)
+            or _restates_sentence(index.old[i], index.new[j], options)
+        ):
+            attached.add((i, j))
+    for i, (score, j) in best_new.items():
+        carried = [old_bigrams[k] for k in old_partners[j]]
+        if score >= options.attach and (
+            _adds_to(new_bigrams[j], old_bigrams[i], carried, options)
+            or _restates_sentence(index.old[i], index.new[j], options)
+        ):
+            attached.add((i, j))
     return attached
+
+
+def _adds_to(
+    linked: set[str], leftover: set[str], carried: list[set[str]], options: AlignOptions
+) -> bool:
+    """Whether ``leftover`` shares with ``linked`` wording that ``linked``'s partners
+    (``carried``) do not already hold: a part of it went there, not only a pattern."""
+    shared = linked & leftover
+    if not shared:
+        return False
+    novel = shared.difference(*carried)
+    return len(novel) / len(shared) >= options.attach_novel
 
 
 def _explains(part: frozenset[str], whole: frozenset[str]) -> bool:
     """Whether a 1:1 partner already carries (nearly) all of a clause's distinctive content."""
     return containment(part, whole) >= 0.85 if part else True
+
+
+def _restates_sentence(old: Clause, new: Clause, options: AlignOptions) -> bool:
+    """Whether a sentence of real length of one clause stands nearly word for word in the
+    other (most of its 4-grams): restated, perhaps with 不得 turned into an offence."""
+    for part, whole in ((old, new), (new, old)):
+        whole_grams = _grams(whole.key)
+        for sentence in part.sentences:
+            grams = _grams(sentence.key)
+            if (
+                len(sentence.key) >= options.verbatim_chars
+                and grams
+                and containment(grams, whole_grams) >= options.restated
+            ):
+                return True
+    return False
 
 
 def _shares_sentence(old: Clause, new: Clause, options: AlignOptions) -> bool:

@@ -17,8 +17,8 @@ GOLD = Path(__file__).resolve().parent / "data" / "gold"
 F1_FLOOR = {
     "animal-epidemic-prevention-law/2007__2013": 0.95,
     "animal-epidemic-prevention-law/2013__2015": 0.95,
-    "animal-epidemic-prevention-law/2015__2020-draft-1": 0.92,
-    "food-safety-law/2009__2015": 0.895,
+    "animal-epidemic-prevention-law/2015__2020-draft-1": 0.935,
+    "food-safety-law/2009__2015": 0.93,
     "animal-epidemic-prevention-law/1997__2007": 0.76,
 }
 
@@ -162,3 +162,32 @@ def test_a_chapter_divided_into_sections_does_not_make_its_articles_moves():
     link = next(link for link in alignment.links if link.old == ("2009:a27",))
     assert link.new == ("2015:a33",)
     assert link.type == "modified"
+
+
+def pair_set(alignment) -> set[tuple[str | None, str | None]]:
+    return {pair for link in alignment.links for pair in link.pairs}
+
+
+def test_a_new_provision_modelled_on_an_old_one_is_added_not_a_split():
+    # 2015 第五十九条 copies 2009 第三十七条's record-keeping duty for additive producers;
+    # 第三十七条 itself lives on in another article, so 第五十九条 is new.
+    alignment = align_pair("food-safety-law", "2009", "2015")
+    pairs = pair_set(alignment)
+    assert (None, "2015:a59") in pairs
+    assert ("2009:a37", "2015:a59") not in pairs
+    assert any(old == "2009:a37" and new for old, new in pairs)
+
+
+def test_a_duty_restated_in_a_rewritten_penalty_article_is_linked():
+    # 2015 第六十一条 (禁止转让、伪造或者变造检疫证明…) is restated as the offence of the
+    # draft's penalty 第一百零三条, which was rewritten.
+    alignment = align_pair("animal-epidemic-prevention-law", "2015", "2020-draft-1")
+    assert ("2015:a61", "2020-draft-1:a103") in pair_set(alignment)
+
+
+def test_an_amendment_that_kept_a_duty_and_its_penalty_links_neither_across():
+    # 2013 → 2015 left 第三十八条 and its penalty 第八十条 word for word.
+    alignment = align_pair("animal-epidemic-prevention-law", "2013", "2015")
+    pairs = pair_set(alignment)
+    assert ("2013:a38", "2015:a38") in pairs
+    assert ("2013:a38", "2015:a80") not in pairs
