@@ -55,6 +55,7 @@ class AlignOptions:
     attach_novel: float = 0.1
     restated: float = 0.8
     restated_link: float = 0.5
+    carried_part: float = 0.3
     strong_move: float = 0.45
     cover_gain: float = 0.15
     cover_back: float = 0.2
@@ -113,6 +114,7 @@ def align(
     edges |= _restated_edges(index, pairs, matched, options)
     edges |= _cover_remainders(index, pairs, matched, edges, options)
     edges |= _attach_leftovers(index, pairs, matched, edges, options)
+    edges |= _link_carried_parts(index, pairs, matched, edges, options)
     links = _build_links(index, matched, backbone, edges)
     primary = {(index.old[i].id, index.new[j].id) for i, (j, _) in matched.items()}
     links = [_with_sentences(link, old, new, primary) for link in links]
@@ -530,6 +532,25 @@ def _attach_leftovers(
         ):
             attached.add((i, j))
     return attached
+
+
+def _link_carried_parts(
+    index: _Index,
+    pairs: dict[tuple[int, int], float],
+    matched: dict[int, tuple[int, str]],
+    edges: set[tuple[int, int]],
+    options: AlignOptions,
+) -> set[tuple[int, int]]:
+    """Link an old clause still unlinked to every new clause that carries a good part
+    (about a third) of its distinctive wording: it was not deleted but divided, each part
+    too small a share of its new home to have been linked from there."""
+    linked_old = set(matched) | {i for i, _ in edges}
+    return {
+        (i, j)
+        for i, j in pairs
+        if i not in linked_old
+        and containment(index.old_grams[i], index.new_grams[j]) >= options.carried_part
+    }
 
 
 def _adds_to(
