@@ -16,7 +16,8 @@ Passes, cheap certain decisions first and judgement last (each link records its 
    clause that restates a sentence of it (a duty restated in a rewritten penalty article).
    A clause still unlinked joins its most similar linked clause when it adds wording that
    clause's partners do not already carry: a part rewritten on the way, not a new
-   provision modelled on an old one.
+   provision modelled on an old one. An old clause still unlinked joins every new clause
+   that carries a third of its wording.
 6. what is left is added or deleted.
 
 Then sentences are aligned inside each link, and a sentence that moved to another clause is
