@@ -339,6 +339,7 @@ def import_options(command):
 @click.option("--source", help="Where the text comes from: a URL or a description.")
 @metadata_options
 @import_options
+@quiet_option
 @corpus_option
 def add(
     document: str,
@@ -347,6 +348,7 @@ def add(
     source: str | None,
     corpus: Path,
     input_format: str | None,
+    quiet: bool,
     **options,
 ):
     """Add the text of a version to a document, from a text, HTML, Word or PDF file.
@@ -368,15 +370,16 @@ def add(
       policydiff add food-safety-law 2021.pdf --label 2021 --date 2021-04-29 \\
           --source http://www.npc.gov.cn/
     """
-    info = add_version(
-        document,
-        file,
-        label,
-        corpus=corpus,
-        source=source,
-        format=input_format,
-        **options,
-    )
+    with _notice_if_slow(f"Importing {file}…", quiet):
+        info = add_version(
+            document,
+            file,
+            label,
+            corpus=corpus,
+            source=source,
+            format=input_format,
+            **options,
+        )
     doc = load_document(document, corpus)
     click.echo(f"Added version {info.label} of {doc.slug}: {doc.path / info.file}")
     _print_entry(info)

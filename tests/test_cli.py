@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -296,6 +297,28 @@ def test_add_new_document(corpus, tmp_path):
     (version,) = data["documents"][0]["versions"]
     assert version["doc_number"] == "主席令第二十一号"
     assert version["title"] == "中华人民共和国食品安全法"
+
+
+def test_add_says_what_it_does_when_slow(corpus, tmp_path, monkeypatch):
+    add_version = policydiff.cli.add_version
+
+    def slow_add_version(*args, **kwargs):  # a long PDF, say
+        info = add_version(*args, **kwargs)
+        time.sleep(0.3)
+        return info
+
+    monkeypatch.setattr(policydiff.cli, "add_version", slow_add_version)
+    monkeypatch.setattr(policydiff.cli, "SLOW", 0.05)
+    text_file = tmp_path / "law.txt"
+    text_file.write_text(source_text(CORPORA / FOOD, "2015"), encoding="utf-8")
+    args = ["add", "law", text_file, "--label", "2015", "--corpus", corpus]
+    result = invoke(*args)
+    assert_ok(result)
+    assert result.stderr == f"Importing {text_file}…\n"
+    result = invoke(*args[:3], "--label", "2015b", "--quiet", "--corpus", corpus)
+    assert_ok(result)
+    assert result.stderr == ""
+    assert result.stdout.startswith("Added version 2015b of law")
 
 
 def test_add_present_version_needs_replace(corpus, tmp_path):
