@@ -634,11 +634,14 @@ def _build_links(
         news.append(j)
         group_edges.append((i, j))
     section_map = _section_majority(old, new, matched)
+    outlines = (_outline(old), _outline(new))
     links = []
     for olds, news, group_edges in groups.values():
         olds, news = sorted(set(olds)), sorted(set(news))
         links.append(
-            _typed_link(index, olds, news, group_edges, matched, backbone, section_map)
+            _typed_link(
+                index, olds, news, group_edges, matched, backbone, section_map, outlines
+            )
         )
     linked_old = {i for i, _ in all_edges}
     linked_new = {j for _, j in all_edges}
@@ -655,7 +658,9 @@ def _build_links(
     return links
 
 
-def _typed_link(index, olds, news, group_edges, matched, backbone, section_map) -> Link:
+def _typed_link(
+    index, olds, news, group_edges, matched, backbone, section_map, outlines
+) -> Link:
     old, new = index.old, index.new
     pairs = tuple(sorted((old[i].id, new[j].id) for i, j in group_edges))
     old_ids = tuple(old[i].id for i in olds)
@@ -666,11 +671,8 @@ def _typed_link(index, olds, news, group_edges, matched, backbone, section_map) 
         similarity = cosine(index.old_vectors[i], index.new_vectors[j])
         if old[i].key == new[j].key:
             similarity = 1.0
-        depth = _shared_depth(old[i], new[j])
-        moved = backbone.get(i, (None,))[0] != j or _changed_section(
-            (depth, _section(old[i], depth)),
-            (depth, _section(new[j], depth)),
-            section_map,
+        moved = backbone.get(i, (None,))[0] != j or _changed_place(
+            old[i], new[j], outlines, section_map
         )
         if moved:
             kind = "moved"
@@ -701,6 +703,46 @@ def _section(clause: Clause, depth: int | None = None) -> str:
         return ""
     heading = clause.path[-1] if depth is None else clause.path[depth - 1]
     return section_title(heading)
+
+
+def _titles(clause: Clause, depth: int | None = None) -> tuple[str, ...]:
+    """The titles of the clause's first ``depth`` headings (all by default), numbering left
+    out."""
+    return tuple(section_title(heading) for heading in clause.path[:depth])
+
+
+def _outline(clauses: tuple[Clause, ...]) -> set[tuple[str, ...]]:
+    """Every section of a version, as the titles of its heading path."""
+    return {
+        titles[:depth]
+        for titles in {_titles(clause) for clause in clauses}
+        for depth in range(1, len(titles) + 1)
+    }
+
+
+def _changed_place(old: Clause, new: Clause, outlines, section_map) -> bool:
+    """Whether a clause kept in order still changed section.
+
+    Under headings of the same titles it stayed, whatever else moved in or out. Out of a
+    section that the new version still has, or into one that the old version had already,
+    it moved. Otherwise the two outlines differ (a chapter divided into sections, sections
+    renamed or regrouped): compare at the depth both paths have, through the sections'
+    correspondence.
+    """
+    old_place, new_place = _titles(old), _titles(new)
+    if old_place == new_place:
+        return False
+    old_outline, new_outline = outlines
+    depth = _shared_depth(old, new)
+    if (len(old_place) > depth and old_place in new_outline) or (
+        len(new_place) > depth and new_place in old_outline
+    ):
+        return True
+    if old_place[:depth] == new_place[:depth]:
+        return False
+    return _changed_section(
+        (depth, _section(old, depth)), (depth, _section(new, depth)), section_map
+    )
 
 
 def _shared_depth(old: Clause, new: Clause) -> int:

@@ -66,6 +66,13 @@ NAMED = {
         ("split", "强化航空口岸国际枢纽功能。", "3"),
         ("merge", "优化国际会展服务。"),
     ],
+    # 三、组织实施 loses its first paragraph and gains two from 二: the one that stayed
+    # is still in its section, though most of the section now came from elsewhere.
+    "section-keeps-one-paragraph-among-newcomers": [
+        ("move", "在国务院领导下", "一、总体要求", "end"),
+        ("move", "提升跨境贸易便利化水平。", "三、组织实施", "start"),
+        ("move", "优化人才发展环境。", "三、组织实施", "end"),
+    ],
     "reword-and-remove-in-one-section": [
         ("reword", "拓宽融资渠道。"),
         ("remove", "支持科技成果转化。"),
@@ -76,6 +83,21 @@ NAMED = {
 @pytest.mark.parametrize("name", list(NAMED))
 def test_named_edits(name):
     _check(synthetic.scripted(NAMED[name], name))
+
+
+# Random revisions that once went wrong, kept as they were drawn (edits, seed).
+FOUND = [
+    # The first paragraph of 二（一） moves, in order, to the head of 二 above （一）, which
+    # keeps a paragraph: it left a section that is still there, so it moved.
+    (("move", "split", "merge", "reword", "add", "move"), 2674671602),
+    # 三 loses its first paragraph and gains two from 二; the one that stayed did not move.
+    (("reword", "move", "move", "split", "split", "move"), 2238360349),
+]
+
+
+@pytest.mark.parametrize("kinds, seed", FOUND)
+def test_revisions_that_once_went_wrong(kinds, seed):
+    _check(synthetic.revise(list(kinds), seed))
 
 
 @pytest.mark.parametrize("kind", list(synthetic.REVISIONS))
