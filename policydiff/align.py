@@ -517,21 +517,24 @@ def _attach_leftovers(
             best_new[i] = max(best_new.get(i, (0.0, -1)), (score, j))
     old_bigrams = [set(bigrams(c.key)) for c in index.old]
     new_bigrams = [set(bigrams(c.key)) for c in index.new]
+    # Per side: leftover → (score, linked clause), the linked clauses' partners, and the
+    # bigrams of the linked side and of the leftover side.
+    sides = (
+        (best_old, new_partners, old_bigrams, new_bigrams, lambda k, n: (k, n)),
+        (best_new, old_partners, new_bigrams, old_bigrams, lambda k, n: (n, k)),
+    )
     attached = set()
-    for j, (score, i) in best_old.items():
-        carried = [new_bigrams[k] for k in new_partners[i]]
-        if score >= options.attach and (
-            _adds_to(old_bigrams[i], new_bigrams[j], carried, options)
-            or _restates_sentence(index.old[i], index.new[j], options)
-        ):
-            attached.add((i, j))
-    for i, (score, j) in best_new.items():
-        carried = [old_bigrams[k] for k in old_partners[j]]
-        if score >= options.attach and (
-            _adds_to(new_bigrams[j], old_bigrams[i], carried, options)
-            or _restates_sentence(index.old[i], index.new[j], options)
-        ):
-            attached.add((i, j))
+    for best, partners, linked_bigrams, leftover_bigrams, pair in sides:
+        for leftover, (score, linked) in best.items():
+            i, j = pair(linked, leftover)
+            carried = [leftover_bigrams[k] for k in partners[linked]]
+            if score >= options.attach and (
+                _adds_to(
+                    linked_bigrams[linked], leftover_bigrams[leftover], carried, options
+                )
+                or _restates_sentence(index.old[i], index.new[j], options)
+            ):
+                attached.add((i, j))
     return attached
 
 

@@ -455,7 +455,7 @@ def _change_html(change: Change) -> str:
     return (
         f'<section class="change change-{e(change.type)}" data-type="{e(change.type)}"'
         f' data-similarity="{change.similarity:.4f}">\n'
-        f'<h3>{" ".join(heading)}</h3>\n'
+        f"<h3>{' '.join(heading)}</h3>\n"
         f'<div class="diff">{ops_to_html(change.diff)}</div>\n'
         "</section>"
     )

@@ -20,9 +20,9 @@ SEEDS = range(5)
 def _check(revision: synthetic.Revision) -> None:
     alignment = align(*revision.trees())
     problems = synthetic.mismatches(revision, alignment)
-    assert (
-        not problems
-    ), f"{revision.kind} ({'; '.join(revision.notes)}):\n" + "\n".join(problems)
+    assert not problems, (
+        f"{revision.kind} ({'; '.join(revision.notes)}):\n" + "\n".join(problems)
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)

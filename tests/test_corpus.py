@@ -109,8 +109,7 @@ def test_bundled_corpus():
             BEIJING,
             "2015",
             "warning",
-            "text missing; fetch it with"
-            " policydiff fetch beijing-services-pilot 2015",
+            "text missing; fetch it with policydiff fetch beijing-services-pilot 2015",
         ),
         Problem(
             BEIJING,

@@ -354,7 +354,7 @@ def test_damaged_word_file():
 def test_markers_ignore_spaces_width_and_script():
     text = "批复……\n  北京市服务业 扩大开放（试点）方案\n一、總體要求\n内容。\n附件：表格\n"
     assert cut(text, "北京市服务业扩大开放(试点)方案") == (
-        "北京市服务业 扩大开放（试点）方案\n一、總體要求\n内容。\n" "附件：表格\n"
+        "北京市服务业 扩大开放（试点）方案\n一、總體要求\n内容。\n附件：表格\n"
     )
     assert cut(text, "一、总体要求", "内容。") == "一、總體要求\n内容。\n"
 

@@ -1170,7 +1170,7 @@ async def test_home_shows_the_change_indices_of_each_pair(bundled):
         stats["parameter_changes"],
     ]
     assert (
-        f"mean similarity <span lang=\"zh-CN\">平均相似度</span> {stats['mean_similarity']:.2f}"
+        f'mean similarity <span lang="zh-CN">平均相似度</span> {stats["mean_similarity"]:.2f}'
         in second
     )
     link = html.escape(
