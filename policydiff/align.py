@@ -18,7 +18,9 @@ Passes, cheap certain decisions first and judgement last (each link records its 
    clause's partners do not already carry: a part rewritten on the way, not a new
    provision modelled on an old one. An old clause still unlinked joins every new clause
    that carries a third of its wording.
-6. what is left is added or deleted.
+6. ``leftover``: two clauses still unlinked that are each other's most similar are linked,
+   however loosely, if they share any wording that is not boilerplate.
+7. what is left is added or deleted.
 
 Then sentences are aligned inside each link, and a sentence that moved to another clause is
 found through a sentence index over the whole new version.
@@ -26,6 +28,7 @@ found through a sentence index over the whole new version.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import math
@@ -57,6 +60,7 @@ class AlignOptions:
     restated: float = 0.8
     restated_link: float = 0.5
     carried_part: float = 0.3
+    leftover_pair: float = 0.1
     strong_move: float = 0.45
     cover_gain: float = 0.15
     cover_back: float = 0.2
@@ -116,6 +120,8 @@ def align(
     edges |= _cover_remainders(index, pairs, matched, edges, options)
     edges |= _attach_leftovers(index, pairs, matched, edges, options)
     edges |= _link_carried_parts(index, pairs, matched, edges, options)
+    for i, j in _pair_leftovers(index, pairs, matched, edges, options):
+        matched[i] = (j, "leftover")
     links = _build_links(index, matched, backbone, edges)
     primary = {(index.old[i].id, index.new[j].id) for i, (j, _) in matched.items()}
     links = [_with_sentences(link, old, new, primary) for link in links]
@@ -557,6 +563,35 @@ def _link_carried_parts(
     }
 
 
+def _pair_leftovers(
+    index: _Index,
+    pairs: dict[tuple[int, int], float],
+    matched: dict[int, tuple[int, str]],
+    edges: set[tuple[int, int]],
+    options: AlignOptions,
+) -> set[tuple[int, int]]:
+    """Link two clauses still unlinked that are each other's most similar clause, however
+    loosely, when they share some wording that is not boilerplate: with nothing else
+    claiming either, they are one provision rewritten (a law replaced by a new one rewrites
+    most of its articles). Two penalty articles that share only 责令改正，处…罚款 stay apart."""
+    linked_old = set(matched) | {i for i, _ in edges}
+    linked_new = {j for j, _ in matched.values()} | {j for _, j in edges}
+    best_new: dict[int, tuple[float, int]] = {}
+    best_old: dict[int, tuple[float, int]] = {}
+    for (i, j), score in pairs.items():
+        best_new[i] = max(best_new.get(i, (0.0, -1)), (score, j))
+        best_old[j] = max(best_old.get(j, (0.0, -1)), (score, i))
+    return {
+        (i, j)
+        for i, (score, j) in best_new.items()
+        if i not in linked_old
+        and j not in linked_new
+        and best_old[j][1] == i
+        and score >= options.leftover_pair
+        and index.old_grams[i] & index.new_grams[j]
+    }
+
+
 def _adds_to(
     linked: set[str], leftover: set[str], carried: list[set[str]], options: AlignOptions
 ) -> bool:
@@ -638,12 +673,13 @@ def _build_links(
         group_edges.append((i, j))
     section_map = _section_majority(old, new, matched)
     outlines = (_outline(old), _outline(new))
+    anchors = sorted((i, j) for i, (j, _) in backbone.items())
     links = []
     for olds, news, group_edges in groups.values():
         olds, news = sorted(set(olds)), sorted(set(news))
         links.append(
             _typed_link(
-                index, olds, news, group_edges, matched, backbone, section_map, outlines
+                index, olds, news, group_edges, matched, anchors, section_map, outlines
             )
         )
     linked_old = {i for i, _ in all_edges}
@@ -662,7 +698,7 @@ def _build_links(
 
 
 def _typed_link(
-    index, olds, news, group_edges, matched, backbone, section_map, outlines
+    index, olds, news, group_edges, matched, anchors, section_map, outlines
 ) -> Link:
     old, new = index.old, index.new
     pairs = tuple(sorted((old[i].id, new[j].id) for i, j in group_edges))
@@ -674,7 +710,7 @@ def _typed_link(
         similarity = cosine(index.old_vectors[i], index.new_vectors[j])
         if old[i].key == new[j].key:
             similarity = 1.0
-        moved = backbone.get(i, (None,))[0] != j or _changed_place(
+        moved = not _in_order(i, j, anchors) or _changed_place(
             old[i], new[j], outlines, section_map
         )
         if moved:
@@ -706,6 +742,17 @@ def _section(clause: Clause, depth: int | None = None) -> str:
         return ""
     heading = clause.path[-1] if depth is None else clause.path[depth - 1]
     return section_title(heading)
+
+
+def _in_order(i: int, j: int, anchors: list[tuple[int, int]]) -> bool:
+    """Whether linking old clause ``i`` to new clause ``j`` keeps the backbone's order: the
+    link is on the backbone, or falls between the two backbone links around it."""
+    k = bisect.bisect_left(anchors, (i, -1))
+    if k < len(anchors) and anchors[k][0] == i:
+        return anchors[k][1] == j
+    before = anchors[k - 1][1] if k else -1
+    after = anchors[k][1] if k < len(anchors) else math.inf
+    return before < j < after
 
 
 def _titles(clause: Clause, depth: int | None = None) -> tuple[str, ...]:

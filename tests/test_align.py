@@ -17,9 +17,11 @@ GOLD = Path(__file__).resolve().parent / "data" / "gold"
 F1_FLOOR = {
     "animal-epidemic-prevention-law/2007__2013": 0.95,
     "animal-epidemic-prevention-law/2013__2015": 0.95,
-    "animal-epidemic-prevention-law/2015__2020-draft-1": 0.935,
-    "food-safety-law/2009__2015": 0.94,
-    "animal-epidemic-prevention-law/1997__2007": 0.76,
+    "animal-epidemic-prevention-law/2015__2020-draft-1": 0.95,
+    "animal-epidemic-prevention-law/2020-draft-2__2021": 0.905,
+    "food-safety-law/2009__2015": 0.95,
+    "animal-epidemic-prevention-law/1997__2007": 0.75,
+    "food-safety-law/1995__2009": 0.67,
 }
 
 

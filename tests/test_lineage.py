@@ -17,8 +17,17 @@ def test_every_clause_is_in_exactly_one_lineage(history):
 
 
 def test_lineages_come_in_version_then_reading_order(history):
-    first_ids = [lin.id for lin in history.lineages[:12]]
-    assert first_ids == [f"1995:a{n}" for n in range(1, 13)]
+    # Each lineage is named by its first clause; a 1995 article that joins another's
+    # lineage (a merge) starts none of its own.
+    order = {
+        c.id: (v, c.ordinal)
+        for v, tree in enumerate(history.trees)
+        for c in tree.clauses
+    }
+    ids = [lin.id for lin in history.lineages]
+    assert ids == sorted(ids, key=order.__getitem__)
+    assert ids[:10] == [f"1995:a{n}" for n in range(1, 11)]
+    assert ids[-1].startswith("2015:")
 
 
 def test_a_clause_is_followed_through_renumbering(history):
