@@ -415,25 +415,29 @@ def _restated_edges(
     options: AlignOptions,
 ) -> set[tuple[int, int]]:
     """Strongly similar pairs where one clause restates a sentence of the other although
-    both have a 1:1 partner already: a duty restated as the offence of a rewritten penalty
-    article (禁止转让、伪造…检疫证明 → 违反本法规定，转让、伪造…的，处…罚款), or a penalty's
-    list of acts carried into a new prohibition.
+    both have a 1:1 partner already: an old duty written out anew as the offence of a
+    penalty article (禁止转让、伪造…检疫证明 → 违反本法规定，转让、伪造…的，处…罚款), or
+    a penalty's list of acts carried into a new prohibition.
 
-    Not when both clauses kept their text exactly: then the mirror was there before and no
-    content moved (an amendment that left the duty and its penalty alone).
+    Only when the restatement is new in this revision: if the new clause's own predecessor
+    already said what it shares with the old one (the old penalty already restated the
+    duty), its text came from there, and the mirror is no link.
     """
-    kept_old, kept_new = set(), set()
+    predecessors: dict[int, list[int]] = defaultdict(list)
     for i, (j, _) in matched.items():
-        if index.old[i].key == index.new[j].key:
-            kept_old.add(i)
-            kept_new.add(j)
+        predecessors[j].append(i)
     edges = set()
     for (i, j), score in pairs.items():
         if (
             score >= options.restated_link
             and matched.get(i, (None,))[0] != j
-            and not (i in kept_old and j in kept_new)
             and _restates_sentence(index.old[i], index.new[j], options)
+            and _adds_to(
+                set(bigrams(index.new[j].key)),
+                set(bigrams(index.old[i].key)),
+                [set(bigrams(index.old[k].key)) for k in predecessors[j]],
+                options,
+            )
         ):
             edges.add((i, j))
     return edges
