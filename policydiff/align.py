@@ -45,30 +45,54 @@ Vector = dict[str, float]
 
 @dataclass(frozen=True)
 class AlignOptions:
-    """Thresholds of the aligner (similarities are cosines of TF-IDF bigram vectors)."""
+    """Thresholds of the aligner. Similarities are cosines of TF-IDF bigram vectors; shares
+    are of a clause's distinctive character 4-grams (boilerplate and numbers left out)."""
 
+    #: Least similarity for a link on the order-preserving backbone.
     backbone: float = 0.2
+    #: Least similarity for a link off the backbone (a move)...
     move: float = 0.2
+    #: ...which, below this, must also share this much distinctive wording.
+    strong_move: float = 0.45
+    move_shared: float = 0.1
+    #: Candidates kept per clause from the inverted index, in each direction.
     candidates: int = 8
+    #: A split/merge edge: this share of one clause found in the other, and at least
+    #: ``partial_other`` the other way round.
     partial_share: float = 0.4
     partial_other: float = 0.2
+    #: A sentence this long (characters), found verbatim in the other clause, is an edge.
     verbatim_chars: int = 14
+    #: Least similarity for two sentences inside linked clauses to be aligned.
     sentence: float = 0.5
+    #: Exponent of the similarity in the backbone's weights (favours strong links).
     power: float = 2.0
+    #: Least similarity to attach a leftover clause to a linked one...
     attach: float = 0.25
+    #: ...and the least share of their shared bigrams that the linked clause's partners
+    #: do not already hold (else it is a provision modelled on it, not a part of it).
     attach_novel: float = 0.1
+    #: A sentence is restated when this share of its 4-grams stands in the other clause.
     restated: float = 0.8
+    #: Least similarity for a cross-link between two clauses that both have partners,
+    #: where one restates the other (a duty written out as a new penalty's offence).
     restated_link: float = 0.5
+    #: Share of an unlinked old clause carried by a new one that makes it divided, not
+    #: deleted.
     carried_part: float = 0.3
+    #: Least similarity for pairing two leftover clauses that are each other's best.
     leftover_pair: float = 0.1
-    strong_move: float = 0.45
+    #: Covering the rest of a split clause: least gain per step, least share of the
+    #: candidate that it must owe to the clause, how much must be left to look further,
+    #: and at most how many steps.
     cover_gain: float = 0.15
     cover_back: float = 0.2
     cover_left: float = 0.3
     cover_steps: int = 3
+    #: Bonus weight on the backbone for a pair under the same heading.
     same_section: float = 0.3
+    #: Least similarity for the single clause between two backbone links (in place).
     gap: float = 0.12
-    move_shared: float = 0.1
 
 
 DEFAULT_OPTIONS = AlignOptions()
