@@ -34,6 +34,7 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -107,6 +108,7 @@ BOILERPLATE = (
     "没收违法所得",
     "处以上以下罚款",
     "由有关主管部门责令改正",
+    "主管部门责令改正",
     "处#元以上#元以下罚款",
     "处#万元以上#万元以下罚款",
     "并处#倍以上#倍以下罚款",
@@ -438,8 +440,8 @@ def _restated_edges(
     matched: dict[int, tuple[int, str]],
     options: AlignOptions,
 ) -> set[tuple[int, int]]:
-    """Strongly similar pairs where one clause restates a sentence of the other although
-    both have a 1:1 partner already: an old duty written out anew as the offence of a
+    """Strongly similar pairs, other than the old clause's own 1:1 link, where one clause
+    restates a sentence of the other: an old duty written out anew as the offence of a
     penalty article (禁止转让、伪造…检疫证明 → 违反本法规定，转让、伪造…的，处…罚款), or
     a penalty's list of acts carried into a new prohibition.
 
@@ -457,9 +459,9 @@ def _restated_edges(
             and matched.get(i, (None,))[0] != j
             and _restates_sentence(index.old[i], index.new[j], options)
             and _adds_to(
-                set(bigrams(index.new[j].key)),
-                set(bigrams(index.old[i].key)),
-                [set(bigrams(index.old[k].key)) for k in predecessors[j]],
+                index.new_vectors[j].keys(),
+                index.old_vectors[i].keys(),
+                [index.old_vectors[k].keys() for k in predecessors[j]],
                 options,
             )
         ):
@@ -528,8 +530,8 @@ def _attach_leftovers(
     edges: set[tuple[int, int]],
     options: AlignOptions,
 ) -> set[tuple[int, int]]:
-    """Attach a clause still unlinked to its most similar clause on the other side, when that
-    one is linked already: the part of a split (or merge) that was rewritten on the way.
+    """Attach a clause still unlinked to its most similar clause on the other side that is
+    linked already: the part of a split (or merge) that was rewritten on the way.
 
     Not when everything the two share is already carried by the linked clause's partners:
     that is a new provision modelled on the old one (a record-keeping duty for food
@@ -549,16 +551,19 @@ def _attach_leftovers(
             best_old[j] = max(best_old.get(j, (0.0, -1)), (score, i))
         if i not in new_partners and j in old_partners:
             best_new[i] = max(best_new.get(i, (0.0, -1)), (score, j))
-    old_bigrams = [set(bigrams(c.key)) for c in index.old]
-    new_bigrams = [set(bigrams(c.key)) for c in index.new]
-    # Per side: leftover → (score, linked clause), the linked clauses' partners, and the
-    # bigrams of the linked side and of the leftover side.
+    old_bigrams = [vector.keys() for vector in index.old_vectors]
+    new_bigrams = [vector.keys() for vector in index.new_vectors]
+    # Per side: leftover → (score, linked clause), the linked clauses' partners, the
+    # bigrams of the linked side and of the leftover side, and the pair in (old, new)
+    # order. A new leftover that restates an old clause is new in this revision (it had no
+    # predecessor); an old leftover restated in a linked new clause is only a mirror when
+    # that clause's predecessors said it already, which ``_adds_to`` has checked.
     sides = (
-        (best_old, new_partners, old_bigrams, new_bigrams, lambda k, n: (k, n)),
-        (best_new, old_partners, new_bigrams, old_bigrams, lambda k, n: (n, k)),
+        (best_old, new_partners, old_bigrams, new_bigrams, lambda k, n: (k, n), True),
+        (best_new, old_partners, new_bigrams, old_bigrams, lambda k, n: (n, k), False),
     )
     attached = set()
-    for best, partners, linked_bigrams, leftover_bigrams, pair in sides:
+    for best, partners, linked_bigrams, leftover_bigrams, pair, restated_ok in sides:
         for leftover, (score, linked) in best.items():
             i, j = pair(linked, leftover)
             carried = [leftover_bigrams[k] for k in partners[linked]]
@@ -566,7 +571,10 @@ def _attach_leftovers(
                 _adds_to(
                     linked_bigrams[linked], leftover_bigrams[leftover], carried, options
                 )
-                or _restates_sentence(index.old[i], index.new[j], options)
+                or (
+                    restated_ok
+                    and _restates_sentence(index.old[i], index.new[j], options)
+                )
             ):
                 attached.add((i, j))
     return attached
@@ -581,13 +589,24 @@ def _link_carried_parts(
 ) -> set[tuple[int, int]]:
     """Link an old clause still unlinked to every new clause that carries a good part
     (about a third) of its distinctive wording: it was not deleted but divided, each part
-    too small a share of its new home to have been linked from there."""
-    linked_old = set(matched) | {i for i, _ in edges}
+    too small a share of its new home to have been linked from there. Not when the new
+    clause's own predecessors already said it (a penalty that restated a deleted duty)."""
+    links = {(i, j) for i, (j, _) in matched.items()} | edges
+    predecessors: dict[int, list[int]] = defaultdict(list)
+    for i, j in links:
+        predecessors[j].append(i)
+    linked_old = {i for i, _ in links}
     return {
         (i, j)
         for i, j in pairs
         if i not in linked_old
         and containment(index.old_grams[i], index.new_grams[j]) >= options.carried_part
+        and _adds_to(
+            index.new_vectors[j].keys(),
+            index.old_vectors[i].keys(),
+            [index.old_vectors[k].keys() for k in predecessors[j]],
+            options,
+        )
     }
 
 
@@ -621,7 +640,10 @@ def _pair_leftovers(
 
 
 def _adds_to(
-    linked: set[str], leftover: set[str], carried: list[set[str]], options: AlignOptions
+    linked: AbstractSet[str],
+    leftover: AbstractSet[str],
+    carried: list[AbstractSet[str]],
+    options: AlignOptions,
 ) -> bool:
     """Whether ``leftover`` shares with ``linked`` wording that ``linked``'s partners
     (``carried``) do not already hold: a part of it went there, not only a pattern."""
@@ -701,7 +723,7 @@ def _build_links(
         group_edges.append((i, j))
     section_map = _section_majority(old, new, matched)
     outlines = (_outline(old), _outline(new))
-    anchors = sorted((i, j) for i, (j, _) in backbone.items())
+    anchors = _kept_order(index, matched, backbone)
     links = []
     for olds, news, group_edges in groups.values():
         olds, news = sorted(set(olds)), sorted(set(news))
@@ -723,6 +745,25 @@ def _build_links(
         if j not in linked_new
     ]
     return links
+
+
+def _kept_order(
+    index: _Index,
+    matched: dict[int, tuple[int, str]],
+    backbone: dict[int, tuple[int, str]],
+) -> list[tuple[int, int]]:
+    """The 1:1 links that kept their place: the backbone, and then, most similar first,
+    each other link that falls in order between them (two rewritten in place in the same
+    gap cannot both be, if they cross)."""
+    anchors = sorted((i, j) for i, (j, _) in backbone.items())
+    others = sorted(
+        ((i, j) for i, (j, _) in matched.items() if i not in backbone),
+        key=lambda p: -cosine(index.old_vectors[p[0]], index.new_vectors[p[1]]),
+    )
+    for i, j in others:
+        if _in_order(i, j, anchors):
+            bisect.insort(anchors, (i, j))
+    return anchors
 
 
 def _typed_link(
@@ -783,10 +824,9 @@ def _in_order(i: int, j: int, anchors: list[tuple[int, int]]) -> bool:
     return before < j < after
 
 
-def _titles(clause: Clause, depth: int | None = None) -> tuple[str, ...]:
-    """The titles of the clause's first ``depth`` headings (all by default), numbering left
-    out."""
-    return tuple(section_title(heading) for heading in clause.path[:depth])
+def _titles(clause: Clause) -> tuple[str, ...]:
+    """The titles of the clause's headings, outermost first, numbering left out."""
+    return tuple(section_title(heading) for heading in clause.path)
 
 
 def _outline(clauses: tuple[Clause, ...]) -> set[tuple[str, ...]]:
@@ -811,11 +851,11 @@ def _changed_place(old: Clause, new: Clause, outlines, section_map) -> bool:
     if old_place == new_place:
         return False
     old_outline, new_outline = outlines
-    depth = _shared_depth(old, new)
-    if (len(old_place) > depth and old_place in new_outline) or (
-        len(new_place) > depth and new_place in old_outline
+    if (old_place in new_outline and new_place[: len(old_place)] != old_place) or (
+        new_place in old_outline and old_place[: len(new_place)] != new_place
     ):
         return True
+    depth = _shared_depth(old, new)
     if old_place[:depth] == new_place[:depth]:
         return False
     return _changed_section(

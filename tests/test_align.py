@@ -202,3 +202,89 @@ def test_an_old_article_divided_into_small_parts_is_not_deleted():
     pairs = pair_set(alignment)
     assert ("2009:a46", None) not in pairs
     assert ("2009:a46", "2015:a34") in pairs
+
+
+def links_by_old(
+    old_text: str, new_text: str
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    alignment = align(segment(old_text, "o"), segment(new_text, "n"))
+    return {i: (link.type, link.new) for link in alignment.links for i in link.old}
+
+
+WILDLIFE = "第一条 为了加强野生动物保护，维护生态平衡，制定本法。"
+
+
+def test_two_rewritten_articles_that_swapped_places_are_not_both_in_place():
+    old = "\n".join(
+        [
+            WILDLIFE,
+            "第二条 渔业行政主管部门负责水生野生动物资源的调查和监测工作，建立档案。",
+            "第三条 禁止在自然保护区内猎捕野生鸟类和采集鸟卵。",
+            "第四条 本法自公布之日起施行。",
+        ]
+    )
+    new = "\n".join(
+        [
+            WILDLIFE,
+            "第二条 任何单位和个人不得在自然保护区捕捉鸟类、掏取鸟卵或者破坏鸟巢。",
+            "第三条 水生野生动物资源调查由农业农村部门组织开展，每五年进行一次。",
+            "第四条 本法自公布之日起施行。",
+        ]
+    )
+    links = links_by_old(old, new)
+    assert links["o:a2"][1] == ("n:a3",) and links["o:a3"][1] == ("n:a2",)
+    assert sorted([links["o:a2"][0], links["o:a3"][0]]) == ["modified", "moved"]
+
+
+def test_an_article_that_left_a_chapter_the_new_version_still_has_moved():
+    survey = (
+        "县级以上人民政府野生动物保护主管部门应当定期组织野生动物资源调查，建立档案。"
+    )
+    old = f"第一章 总则\n{WILDLIFE}\n第二章 管理\n第二条 {survey}\n第三章 附则\n第三条 本法自公布之日起施行。"
+    new = (
+        f"第一章 总则\n{WILDLIFE}\n第二章 管理\n"
+        "第二条 国家对珍贵、濒危的野生动物实行重点保护，并制定名录。\n"
+        f"第三章 监督\n第三条 {survey}\n第四章 附则\n第四条 本法自公布之日起施行。"
+    )
+    assert links_by_old(old, new)["o:a2"] == ("moved", ("n:a3",))
+
+
+def test_a_deleted_duty_that_a_kept_penalty_already_restated_stays_deleted():
+    penalty = (
+        "违反本法规定，有下列行为之一的，由野生动物保护主管部门责令改正，没收违法所得，并处罚款："
+        "（一）出售、收购、运输国家重点保护野生动物及其制品的；"
+        "（二）伪造、变造、买卖、转让、租借特许猎捕证、狩猎证的；"
+        "（三）在自然保护区、禁猎区和禁猎期内猎捕野生动物的。"
+    )
+    old = "\n".join(
+        [
+            WILDLIFE,
+            "第二条 禁止伪造、变造、买卖、转让、租借特许猎捕证。",
+            "第三条 县级以上人民政府应当组织开展野生动物栖息地调查和评估。",
+            f"第四条 {penalty}",
+        ]
+    )
+    new = "\n".join(
+        [
+            WILDLIFE,
+            "第二条 县级以上人民政府应当组织开展野生动物栖息地调查、监测和评估。",
+            "第三条 " + penalty.replace("并处罚款", "并处二万元以上十万元以下罚款"),
+        ]
+    )
+    links = links_by_old(old, new)
+    assert links["o:a2"] == ("deleted", ())
+    assert links["o:a4"] == ("modified", ("n:a3",))
+
+
+def test_penalty_articles_of_a_short_law_that_share_only_formulae_stay_apart():
+    old = (
+        f"{WILDLIFE}\n第二条 违反本法规定，擅自砍伐林木的，由县级以上人民政府林业主管部门"
+        "责令改正，处一万元以上五万元以下罚款。\n第三条 本法自公布之日起施行。"
+    )
+    new = (
+        f"{WILDLIFE}\n第二条 国家建立野生动物栖息地保护名录。\n第三条 违反本法规定，"
+        "未取得捕捞许可证从事捕捞的，由渔业主管部门责令改正，处二万元以上十万元以下罚款。"
+        "\n第四条 本法自公布之日起施行。"
+    )
+    links = links_by_old(old, new)
+    assert links["o:a2"] == ("deleted", ())
