@@ -229,6 +229,7 @@ class _Index:
 _NUMERALS = re.compile(r"[零〇一二三四五六七八九十百千万亿两\d.]+")
 
 
+@lru_cache(maxsize=4096)
 def _grams(key: str, n: int = 4) -> frozenset[str]:
     """Character 4-grams, numbers read as one placeholder (an amount is no evidence that two
     clauses are the same provision: fines and deadlines change between versions)."""
@@ -457,13 +458,13 @@ def _restated_edges(
         if (
             score >= options.restated_link
             and matched.get(i, (None,))[0] != j
-            and _restates_sentence(index.old[i], index.new[j], options)
             and _adds_to(
                 index.new_vectors[j].keys(),
                 index.old_vectors[i].keys(),
                 [index.old_vectors[k].keys() for k in predecessors[j]],
                 options,
             )
+            and _restates_sentence(index.old[i], index.new[j], options)
         ):
             edges.add((i, j))
     return edges
