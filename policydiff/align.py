@@ -458,12 +458,7 @@ def _restated_edges(
         if (
             score >= options.restated_link
             and matched.get(i, (None,))[0] != j
-            and _adds_to(
-                index.new_vectors[j].keys(),
-                index.old_vectors[i].keys(),
-                [index.old_vectors[k].keys() for k in predecessors[j]],
-                options,
-            )
+            and _new_to_predecessors(index, i, j, predecessors[j], options)
             and _restates_sentence(index.old[i], index.new[j], options)
         ):
             edges.add((i, j))
@@ -602,12 +597,7 @@ def _link_carried_parts(
         for i, j in pairs
         if i not in linked_old
         and containment(index.old_grams[i], index.new_grams[j]) >= options.carried_part
-        and _adds_to(
-            index.new_vectors[j].keys(),
-            index.old_vectors[i].keys(),
-            [index.old_vectors[k].keys() for k in predecessors[j]],
-            options,
-        )
+        and _new_to_predecessors(index, i, j, predecessors[j], options)
     }
 
 
@@ -638,6 +628,20 @@ def _pair_leftovers(
         and score >= options.leftover_pair
         and index.old_grams[i] & index.new_grams[j]
     }
+
+
+def _new_to_predecessors(
+    index: _Index, i: int, j: int, predecessors: list[int], options: AlignOptions
+) -> bool:
+    """Whether new clause ``j`` shares with old clause ``i`` wording that ``j``'s own
+    predecessors did not already hold: its text came (in part) from ``i`` in this
+    revision, not only from them."""
+    return _adds_to(
+        index.new_vectors[j].keys(),
+        index.old_vectors[i].keys(),
+        [index.old_vectors[k].keys() for k in predecessors],
+        options,
+    )
 
 
 def _adds_to(
