@@ -205,8 +205,8 @@ class SentenceLink:
 class Link:
     """Old clause(s) → new clause(s), typed, with a similarity in [0, 1].
 
-    :param method: the alignment pass that made the link (exact, backbone, move, split,
-        merge, residual), so a reader can see why.
+    :param method: the alignment pass that made the link (exact, backbone, gap, move,
+        leftover, partial, split, merge, residual), so a reader can see why.
     :param pairs: the clause-to-clause connections inside the link, ``(old_id, new_id)``,
         with ``None`` on the empty side of an added or deleted clause; in a split or merge
         they say which parts went where.
