@@ -54,14 +54,34 @@ class PolicydiffGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+            return result
+        except click.UsageError as e:
+            raise OneLineUsageError(e) from e
         except PolicydiffError as e:
             raise click.ClickException(str(e)) from e
+        except BrokenPipeError:
+            # The reader stopped reading (``| head``): stop quietly, as a pipe expects.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
         except OSError as e:
             # A file the library did not expect to fail (a read-only folder, a full disk):
             # still one line that names it, not a traceback.
             where = e.filename or "a file"
             raise click.ClickException(f"{where}: {e.strerror or e}") from e
+
+
+class OneLineUsageError(click.ClickException):
+    """Bad usage (an unknown option, a bad value) as one line that says where to look,
+    instead of click's usage block; exit code 2, as click gives."""
+
+    exit_code = 2
+
+    def __init__(self, error: click.UsageError):
+        where = error.ctx.command_path if error.ctx else "policydiff"
+        super().__init__(f"{error.format_message().rstrip('.')}; see {where} --help")
 
 
 @click.group(
@@ -73,7 +93,7 @@ def cli():
 
     The corpus is a folder (./versions by default) with one folder per document: a
     manifest.toml and one UTF-8 text file per version. A bare folder of .txt files works
-    too: its files are the versions, in file-name order.
+    too: its files are the versions, in natural file-name order (v2 before v10).
 
     \b
     Examples:
@@ -324,7 +344,8 @@ def import_options(command):
             "--replace",
             is_flag=True,
             help="Replace the text of a version that has one (the old text, original and"
-            " manifest are kept as .bak).",
+            " manifest are kept as .bak). A changed text drops the recorded source:"
+            " give the new one with --source.",
         ),
     ]
     for option in reversed(options):
@@ -410,6 +431,8 @@ def _print_entry(info) -> None:
         value = getattr(info, key)
         if value:
             click.echo(f"  {key}: {value}")
+    if not info.source and not info.url:
+        click.echo("  source: not recorded; record where the text comes from with --source")
 
 
 # ---------------------------------------------------------------------------- fetch
@@ -481,7 +504,9 @@ def fetch(
     if missing and (label or url):
         raise click.UsageError("give either LABEL (and URL) or --missing, not both")
     if not missing and not label:
-        raise click.UsageError("give LABEL and URL, or --missing")
+        raise click.UsageError(
+            "give LABEL (and URL, unless the manifest records one), or --missing"
+        )
 
     def progress(line: str) -> None:
         if not quiet:

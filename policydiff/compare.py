@@ -10,7 +10,7 @@ from pathlib import Path
 from .align import align
 from .corpus import DEFAULT_CORPUS, load_corpus, load_document, read_version
 from .diff import diff_clauses
-from .errors import UnknownVersionError
+from .errors import PolicydiffError, UnknownVersionError
 from .lineage import lineages
 from .model import (
     Alignment,
@@ -171,6 +171,10 @@ def build(
     chosen = loaded.documents
     if documents:
         chosen = tuple(load_document(name, corpus) for name in documents)
+    if not chosen:
+        raise PolicydiffError(
+            f"{corpus}: no documents to build; add one with policydiff add"
+        )
     histories = [document_history(document, progress) for document in chosen]
     from .store import (
         write_database,

@@ -3,8 +3,8 @@
 A document folder holds one UTF-8 text file per present version and, usually, a
 ``manifest.toml`` that lists its versions in order with their metadata (see DESIGN.md).
 A folder without a manifest is read as it is: its ``.txt`` files are its versions, in
-file-name order. Every error is one of :mod:`policydiff.errors`, with a one-line message
-that names the file or version and says what to do.
+natural file-name order (v2 before v10). Every error is one of :mod:`policydiff.errors`, with
+a one-line message that names the file or version and says what to do.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ FETCH_KEYS: tuple[str, ...] = (
 #: The name of a kept original: ``2015.orig.html`` (never read as a version).
 ORIGINAL_RE = re.compile(r"\.orig\.[A-Za-z0-9]+$")
 
+DIGITS_RE = re.compile(r"(\d+)")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -317,8 +318,9 @@ def valid_date(value: str) -> bool:
 def read_folder(path: str | Path) -> Document:
     """Read a document folder: its manifest if it has one, otherwise its ``.txt`` files.
 
-    Without a manifest the ``.txt`` files are the versions, in file-name order, labelled
-    by file name without ``.txt``, all present and with no recorded sha256.
+    Without a manifest the ``.txt`` files are the versions, in natural file-name order
+    (v2 before v10), labelled by file name without ``.txt``, all present and with no
+    recorded sha256.
     """
     path = Path(path)
     if (path / MANIFEST_NAME).is_file():
@@ -328,16 +330,25 @@ def read_folder(path: str | Path) -> Document:
 
 
 def _text_files(folder: Path) -> list[Path]:
+    """A folder's version texts (``.txt``, any case), in natural order of their names."""
     return sorted(
         (
             f
-            for f in folder.glob("*.txt")
-            if f.is_file()
+            for f in folder.iterdir()
+            if f.suffix.lower() == ".txt"
+            and f.is_file()
             and not f.name.startswith(".")
             and not ORIGINAL_RE.search(f.name)
         ),
-        key=lambda f: f.name,
+        key=lambda f: natural_key(f.stem),
     )
+
+
+def natural_key(name: str) -> list:
+    """Sort key that reads runs of digits as numbers and a shorter name first: v2 before
+    v10, and 2019 before 2019-amended (a plain sort puts ``2019-amended.txt`` first, since
+    ``-`` sorts before ``.``)."""
+    return [int(part) if n % 2 else part for n, part in enumerate(DIGITS_RE.split(name))]
 
 
 def _is_document_folder(path: Path) -> bool:
@@ -363,6 +374,12 @@ def _check_corpus_folder(corpus: Path) -> None:
         raise PolicydiffError(
             f"corpus folder {corpus} {what};"
             " run from the project folder or pass --corpus PATH"
+        )
+    if _is_document_folder(corpus) and not _document_folders(corpus):
+        raise PolicydiffError(
+            f"{corpus}: is a document folder, not a corpus (a corpus holds one folder per"
+            f" document); pass --corpus {corpus.resolve().parent}, or give {corpus} as"
+            " the DOCUMENT"
         )
 
 
@@ -512,6 +529,15 @@ def _check_version(document: Document, info: VersionInfo) -> Problem | None:
         check_original(document, info)
     except PolicydiffError as e:
         return Problem(document.slug, info.label, "error", str(e))
+    if document.manifest is not None and not info.sha256:
+        return Problem(
+            document.slug,
+            info.label,
+            "warning",
+            f"{document.manifest} records no sha256 for this version, so its text"
+            f" cannot be checked; record it with policydiff add {document.slug}"
+            f" {document.path / info.file} --label {info.label} --replace",
+        )
     return None
 
 
@@ -690,6 +716,9 @@ def store_version(
     plan = _refresh(plan)  # the corpus may have changed during a download
     info = _new_entry(plan, imported, metadata)
     versions = list(plan.existing.versions) if plan.existing else []
+    if plan.existing and plan.existing.manifest is None:
+        # A bare folder gets its first manifest: record the texts it holds as they are.
+        versions = [_with_checksum(plan.existing, v) for v in versions]
     if plan.old is None:
         versions.insert(_date_position(versions, info.date), info)
     else:
@@ -710,6 +739,24 @@ def store_version(
 
     _write_files(_version_writes(plan, imported, manifest_toml), verify)
     return info
+
+
+def _text_changed(plan: VersionPlan, old: VersionInfo, imported: ImportedText) -> bool:
+    """Whether the text replacing a present version differs from the one its source
+    describes: the text the manifest's checksum records, or else the stored file."""
+    if old.status != "present" or not old.file:
+        return False
+    data = imported.text.encode("utf-8")
+    if old.sha256:
+        return hashlib.sha256(data).hexdigest() != old.sha256
+    path = plan.folder / old.file
+    return not path.is_file() or path.read_bytes() != data
+
+
+def _with_checksum(document: Document, info: VersionInfo) -> VersionInfo:
+    """A bare folder's version with the sha256 of its file as it is now."""
+    data = read_bytes(document.path / info.file)
+    return dataclasses.replace(info, sha256=hashlib.sha256(data).hexdigest())
 
 
 def _original_path(plan: VersionPlan, imported: ImportedText) -> Path:
@@ -737,6 +784,9 @@ def _new_entry(
         info = dataclasses.replace(
             old, note=_drop_missing_note(old.note, plan.slug, plan.label)
         )
+    if old is not None and _text_changed(plan, old, imported):
+        # The recorded source described the text being replaced, not this one.
+        info = dataclasses.replace(info, source=None)
     return dataclasses.replace(
         info,
         status="present",

@@ -492,6 +492,10 @@ def _check_replaceable(path: Path) -> None:
     must not destroy a text or another database."""
     if path.is_dir():
         raise PolicydiffError(f"{path}: is a folder; give the database's file name")
+    if path.exists() and not path.is_file():
+        raise PolicydiffError(
+            f"{path}: is not a regular file (a device or a pipe); give a file name"
+        )
     if path.exists() and path.stat().st_size and not is_policydiff_database(path):
         raise PolicydiffError(
             f"{path}: exists and is not a policydiff database; give a new file name"

@@ -2,8 +2,10 @@ import contextlib
 import hashlib
 import json
 import re
+import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -402,7 +404,7 @@ def test_add_bad_date(corpus, tmp_path):
     assert_error(
         result,
         "Error: Invalid value for '--date': '2015-13-01' is not a date;"
-        " use YYYY-MM-DD, YYYY-MM or YYYY",
+        " use YYYY-MM-DD, YYYY-MM or YYYY; see policydiff add --help",
         code=2,
     )
 
@@ -424,7 +426,9 @@ def test_add_bad_label(corpus, tmp_path):
 def test_add_needs_label(corpus, tmp_path):
     with unchanged(tmp_path):
         result = invoke("add", BEIJING, tmp_path / "plan.txt", "--corpus", corpus)
-    assert_error(result, "Error: Missing option '--label'.", code=2)
+    assert_error(
+        result, "Error: Missing option '--label'; see policydiff add --help", code=2
+    )
 
 
 # ---------------------------------------------------------------------------- check
@@ -744,7 +748,12 @@ def test_diff_bad_format(corpus, tmp_path):
         result = invoke(
             "diff", FOOD, "--format", "json", "--unit", "sentence", "--corpus", corpus
         )
-    assert_error(result, "Error: --unit sentence works only with --format text", code=2)
+    assert_error(
+        result,
+        "Error: --unit sentence works only with --format text;"
+        " see policydiff diff --help",
+        code=2,
+    )
 
 
 # ---------------------------------------------------------------------------- show
@@ -977,6 +986,56 @@ def test_build_over_broken_corpus_keeps_database(corpus, tmp_path, breakage):
     assert "Traceback" not in result.output + result.stderr
 
 
+def test_build_refuses_a_device_or_pipe(tmp_path):
+    """`build /dev/null` must not turn a device into a database file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = invoke("build", fifo, "--quiet", "--corpus", VERSIONS)
+    assert_error(
+        result,
+        f"Error: {fifo}: is not a regular file (a device or a pipe); give a file name",
+    )
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+@pytest.mark.parametrize("corpus_kind", ["document folder", "empty folder"])
+def test_build_from_a_corpus_without_documents_keeps_database(
+    corpus, tmp_path, corpus_kind
+):
+    """Pointing --corpus at a document folder (an easy slip) or at an empty folder is an
+    error, not an empty database written over a good one."""
+    db = tmp_path / "policydiff.db"
+    assert_ok(invoke("build", db, "--quiet", "--corpus", corpus))
+    wrong = corpus / FOOD
+    if corpus_kind == "empty folder":
+        wrong = tmp_path / "empty"
+        wrong.mkdir()
+    with unchanged(tmp_path):
+        result = invoke("build", db, "--quiet", "--corpus", wrong)
+    expected = (
+        "is a document folder, not a corpus"
+        if corpus_kind == "document folder"
+        else "no documents to build"
+    )
+    assert result.exit_code == 1 and expected in result.stderr, result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_output_cut_short_by_a_closed_pipe_ends_quietly():
+    """`policydiff history … | head -1`, on output longer than a pipe holds: no error
+    about a broken pipe, exit 0."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "policydiff", "history", FOOD, "食品"]
+        + ["--corpus", VERSIONS],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout.readline().decode("utf-8").startswith("Lineage 1995:a1: ")
+    process.stdout.close()
+    assert process.wait(timeout=60) == 0
+    assert process.stderr.read() == b""
+
+
 def test_build_db_is_a_folder(tmp_path):
     result = invoke("build", tmp_path, "--corpus", VERSIONS)
     assert result.exit_code == 2
@@ -1102,7 +1161,9 @@ def test_stats_of_a_document_with_one_version_is_an_error():
 def test_empty_queries_and_single_versions_are_usage_errors(args, message):
     result = invoke(*args, "--corpus", VERSIONS)
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == f"Error: {message}"
+    assert result.stderr.splitlines() == [
+        f"Error: {message}; see policydiff {args[0]} --help"
+    ]
 
 
 def test_versions_json_gives_the_fetch_command_when_the_manifest_has_a_url():

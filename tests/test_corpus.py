@@ -16,6 +16,7 @@ from policydiff.corpus import (
     add_version,
     check_corpus,
     check_document,
+    find_version,
     load_corpus,
     load_document,
     manifest_text,
@@ -292,8 +293,62 @@ def test_add_replace_keeps_the_old_text(corpus, tmp_path):
     food = load_document(FOOD, corpus=corpus)
     assert food.versions[2] == info
     assert info.title == "中华人民共和国食品安全法"
+    assert info.source is None  # the recorded source described the replaced text
     assert read_version(food, "2015").text == new.decode("utf-8")
     assert check_document(food) == []
+
+
+def test_add_replace_with_the_same_text_keeps_the_source(corpus):
+    before = find_version(load_document(FOOD, corpus=corpus), "2009")
+    path = corpus / FOOD / "2009.txt"
+
+    info = add_version(FOOD, path, "2009", corpus=corpus, replace=True)
+
+    assert info.source == before.source and info.sha256 == before.sha256
+
+
+def test_bare_folder_versions_are_in_natural_order(tmp_path):
+    """v9 before v10 and 2019 before 2019-amended, which a plain sort of the file names
+    gets wrong; a .TXT file counts too."""
+    text = (BUNDLED / FOOD / "2009.txt").read_bytes()
+    for name in ("v10.txt", "v9.TXT", "2019-amended.txt", "2019.txt"):
+        (tmp_path / name).write_bytes(text)
+    labels = [v.label for v in load_document(tmp_path).versions]
+    assert labels == ["2019", "2019-amended", "v9", "v10"]
+
+
+def test_a_document_folder_is_not_a_corpus(tmp_path):
+    shutil.copytree(BUNDLED / FOOD, tmp_path / FOOD)
+    with pytest.raises(PolicydiffError, match="is a document folder, not a corpus"):
+        load_corpus(tmp_path / FOOD)
+
+
+def test_check_warns_of_a_version_without_checksum(corpus):
+    manifest = corpus / FOOD / "manifest.toml"
+    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    manifest.write_text("".join(l for l in lines if not l.startswith("sha256")))
+    problems = check_document(load_document(FOOD, corpus=corpus))
+    assert [(p.label, p.severity) for p in problems] == [
+        ("1995", "warning"),
+        ("2009", "warning"),
+        ("2015", "warning"),
+    ]
+    assert "records no sha256 for this version" in problems[0].message
+
+
+def test_adding_to_a_bare_folder_records_the_checksums_it_holds(tmp_path):
+    folder = tmp_path / FOOD
+    folder.mkdir()
+    shutil.copy(BUNDLED / FOOD / "2009.txt", folder)
+
+    add_version(folder, BUNDLED / FOOD / "2015.txt", "2015", corpus=tmp_path)
+
+    document = load_document(folder)
+    assert [v.sha256 for v in document.versions] == [
+        hashlib.sha256((BUNDLED / FOOD / name).read_bytes()).hexdigest()
+        for name in ("2009.txt", "2015.txt")
+    ]
+    assert check_document(document) == []
 
 
 def test_add_writes_nothing_when_the_manifest_cannot_be_written(

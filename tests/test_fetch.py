@@ -493,7 +493,10 @@ def test_cli_fetch_one_version(site, corpus):
 @pytest.mark.parametrize(
     "args,message",
     [
-        ([BEIJING], "Error: give LABEL and URL, or --missing"),
+        (
+            [BEIJING],
+            "Error: give LABEL (and URL, unless the manifest records one), or --missing",
+        ),
         (
             [BEIJING, "2015", "--missing"],
             "Error: give either LABEL (and URL) or --missing, not both",
@@ -505,9 +508,11 @@ def test_cli_fetch_one_version(site, corpus):
     ],
 )
 def test_cli_fetch_usage(corpus, args, message):
-    result = CliRunner().invoke(cli, ["fetch", *args, "--corpus", str(corpus)])
+    result = CliRunner().invoke(
+        cli, ["fetch", *args, "--corpus", str(corpus)], prog_name="policydiff"
+    )
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == message
+    assert result.stderr.splitlines() == [f"{message}; see policydiff fetch --help"]
 
 
 def test_cli_fetch_error_is_one_line(site, corpus):
