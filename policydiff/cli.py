@@ -10,6 +10,7 @@ import contextlib
 import difflib
 import json
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -38,6 +39,7 @@ from .importers import FORMATS
 from .lineage import find_lineages
 from .model import Clause, ClauseTree, Document, DocumentHistory, Lineage
 from .normalize import matching_key
+from .numbers import parse_number
 
 #: Seconds of work after which a command says on stderr what it is doing.
 SLOW = 1.0
@@ -117,15 +119,53 @@ def corpus_option(command):
     )(command)
 
 
-def format_option(*formats: str):
+def format_option(*formats: str, from_output: bool = False):
+    """``--format``; with ``from_output``, it has no default, and :func:`output_format`
+    tells it from the suffix of ``--output``."""
+    help = "Output format: human text, or " + ", ".join(formats[1:]) + "."
+    if from_output:
+        help += f" By default from the suffix of --output, else {formats[0]}."
     return click.option(
         "--format",
         "fmt",
         type=click.Choice(formats),
-        default=formats[0],
-        show_default=True,
-        help="Output format: human text, or " + ", ".join(formats[1:]) + ".",
+        default=None if from_output else formats[0],
+        show_default=not from_output,
+        help=help,
     )
+
+
+#: The output format a file suffix names.
+SUFFIX_FORMATS = {
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".json": "json",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".docx": "docx",
+}
+
+
+def output_format(
+    fmt: str | None, output: Path | None, formats: Sequence[str], default: str
+) -> str:
+    """The format to write: the one given, else the one the output file's suffix names
+    (``-o changes.html``), else ``default``. A suffix that names no format this command
+    writes is an error, so that ``-o table.pdf`` does not quietly get Markdown."""
+    if fmt is not None:
+        return fmt
+    if output is None or not output.suffix:
+        return default
+    named = SUFFIX_FORMATS.get(output.suffix.lower())
+    if named not in formats:
+        raise click.UsageError(
+            f"{output}: cannot tell the format from {output.suffix!r}; give --format"
+            f" ({', '.join(formats)})"
+        )
+    return named
 
 
 def color_option(command):
@@ -649,7 +689,7 @@ def _provenance_lines(info) -> list[str]:
     "to_label",
     help="The new version; by default the one after --from, or the latest.",
 )
-@format_option("text", "html", "markdown", "json")
+@format_option("text", "html", "markdown", "json", from_output=True)
 @click.option(
     "--unit",
     type=click.Choice(["clause", "sentence"]),
@@ -666,7 +706,7 @@ def diff(
     document: str,
     from_label: str | None,
     to_label: str | None,
-    fmt: str,
+    fmt: str | None,
     unit: str,
     changed_only: bool,
     color: bool | None,
@@ -684,9 +724,10 @@ def diff(
     \b
     Examples:
       policydiff diff food-safety-law --from 2009 --to 2015
-      policydiff diff food-safety-law --changed-only --format markdown -o changes.md
+      policydiff diff food-safety-law --changed-only -o changes.md
       policydiff diff ../shared/corpora/food-safety-law --from 2009 --to 2015
     """
+    fmt = output_format(fmt, output, ("text", "html", "markdown", "json"), "text")
     if unit != "clause" and fmt != "text":
         raise click.UsageError("--unit sentence works only with --format text")
     doc = load_document(document, corpus)
@@ -796,12 +837,19 @@ def _print_clause(doc: Document, clause: Clause) -> None:
         click.echo(f"  {sentence.index + 1}. {sentence.text.strip()}")
 
 
+#: An article asked for by number however written: 第104条, 第一〇四条, 第 104 條.
+ARTICLE_QUERY = re.compile(r"第\s*([0-9０-９]+|[零〇○一二两三四五六七八九十百千]+)\s*[条條]")
+
+
 def find_clause(doc: Document, tree: ClauseTree, query: str) -> Clause:
-    """Find a clause by id, id without the version prefix, or label."""
+    """Find a clause by id, id without the version prefix, label, or article number."""
     key = matching_key(query)
+    article = ARTICLE_QUERY.fullmatch(query.strip())
+    number = parse_number(article.group(1)) if article else None
     for test in (
         lambda c: query in (c.id, _local_id(c.id), c.label),
         lambda c: key == matching_key(c.label),
+        lambda c: c.kind == "article" and number is not None and c.number == number,
         lambda c: matching_key(c.label.rstrip("…")).startswith(key),
     ):
         matches = [c for c in tree.clauses if test(c)]
@@ -1023,7 +1071,7 @@ def lexicon_option(command):
     "to_label",
     help="The new version; by default the one after --from, or the latest.",
 )
-@format_option("text", "json")
+@format_option("text", "json", from_output=True)
 @click.option(
     "--changed-only",
     is_flag=True,
@@ -1037,7 +1085,7 @@ def measures(
     document: str,
     from_label: str | None,
     to_label: str | None,
-    fmt: str,
+    fmt: str | None,
     changed_only: bool,
     lexicon: Path | None,
     output: Path | None,
@@ -1063,6 +1111,7 @@ def measures(
     from .measures import compare_measures, render_measures_text
     from .reviews import load_reviews
 
+    fmt = output_format(fmt, output, ("text", "json"), "text")
     doc = load_document(document, corpus)
     chosen = lexicon_for(doc.path, lexicon)
     reviews = load_reviews(doc)

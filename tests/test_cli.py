@@ -658,6 +658,28 @@ def test_diff_output_file(tmp_path):
     assert "\x1b[" not in text_out.read_text("utf-8")
 
 
+@pytest.mark.parametrize(
+    "name,start",
+    [("changes.html", "<!DOCTYPE html>"), ("changes.md", "# "), ("changes.json", "{")],
+)
+def test_diff_format_follows_the_output_suffix(tmp_path, name, start):
+    out = tmp_path / name
+    assert_ok(invoke("diff", FOOD, "-o", out, "--corpus", VERSIONS))
+    assert out.read_text("utf-8").startswith(start)
+
+
+def test_an_output_suffix_that_names_no_format_is_refused(tmp_path):
+    out = tmp_path / "changes.pdf"
+    with unchanged(tmp_path):
+        result = invoke("diff", FOOD, "-o", out, "--corpus", VERSIONS)
+    assert_error(
+        result,
+        f"Error: {out}: cannot tell the format from '.pdf'; give --format"
+        " (text, html, markdown, json); see policydiff diff --help",
+        code=2,
+    )
+
+
 def test_diff_says_what_it_does_when_slow(monkeypatch):
     monkeypatch.setattr(policydiff.cli, "SLOW", 0.0)
     args = ["diff", FOOD, "--format", "json", "--corpus", VERSIONS]
@@ -782,7 +804,9 @@ def test_show_law_tree_json():
     assert all(c["text"] in source for c in data["clauses"])
 
 
-@pytest.mark.parametrize("query", ["第十二条", "a12", "2009:a12"])
+@pytest.mark.parametrize(
+    "query", ["第十二条", "a12", "2009:a12", "第12条", "第一二条", "第 12 條"]
+)
 def test_show_clause(query):
     result = invoke("show", FOOD, "2009", query, "--corpus", VERSIONS)
     assert_ok(result)
