@@ -8,6 +8,7 @@ import pytest
 from policydiff.align import align
 from policydiff.segment import segment
 
+REPO = Path(__file__).resolve().parents[1]
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 GOLD = Path(__file__).resolve().parent / "data" / "gold"
 
@@ -94,6 +95,31 @@ def test_every_clause_is_in_exactly_one_link(law, old_label, new_label):
     assert sorted(new_ids) == sorted(c.id for c in alignment.new.clauses)
     for link in alignment.links:
         assert 0.0 <= link.similarity <= 1.0
+
+
+def food_2009_article(number: str) -> str:
+    text = (REPO / "versions" / "food-safety-law" / "2009.txt").read_text("utf-8")
+    return next(
+        line.strip() for line in text.splitlines() if line.strip().startswith(number)
+    )
+
+
+@pytest.mark.parametrize(
+    "edit,low,high",
+    [
+        (lambda text: text, 1.0, 1.0),
+        (lambda text: text.replace("为保证", "为了保证"), 0.95, 0.99),  # as in 2015
+        (lambda text: text + text[4:], 0.6, 0.7),  # the sentence doubled
+    ],
+)
+def test_a_link_reports_the_share_of_text_kept(edit, low, high):
+    """Similarity is what the redline shows kept: 1.0 only for the same wording, and a
+    clause that gained a whole sentence is far from 1.0."""
+    first, third = food_2009_article("第一条"), food_2009_article("第三条")
+    old = segment(f"{first}\n{third}", "old")
+    new = segment(f"{edit(first)}\n{third}", "new")
+    link = next(link for link in align(old, new).links if link.old == ("old:a1",))
+    assert low <= link.similarity <= high
 
 
 def test_an_amendment_keeps_untouched_articles_unchanged():
