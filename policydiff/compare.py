@@ -44,6 +44,7 @@ def changes_of(alignment: Alignment) -> tuple[Change, ...]:
                 diff=diff_clauses(old_clauses, new_clauses),
                 sentences=link.sentences,
                 reviewed=link.reviewed,
+                pairs=link.pairs,
             )
         )
     return tuple(changes)

@@ -252,6 +252,8 @@ class Change:
     sentences: tuple[SentenceLink, ...] = ()
     #: Set by a person in the document's review file (see policydiff.reviews).
     reviewed: bool = False
+    #: Which old clause went into which new one, as in :attr:`Link.pairs`.
+    pairs: tuple[tuple[str | None, str | None], ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -260,6 +262,7 @@ class Change:
             "method": self.method,
             "from": [c.to_dict() for c in self.old],
             "to": [c.to_dict() for c in self.new],
+            "pairs": [list(pair) for pair in self.pairs],
             "diff": [[op, text] for op, text in self.diff],
             "reviewed": self.reviewed,
         }

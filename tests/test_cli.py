@@ -542,6 +542,14 @@ def test_diff_json_bundled():
         assert new == "\n".join(layout_free(c["text"]) for c in change["to"])
     articles = [c for ch in data["changes"] for c in ch["from"] + ch["to"]]
     assert sum(c["kind"] == "article" for c in articles) > 200
+    for change in data["changes"]:
+        ids = {c["id"] for c in change["from"]}, {c["id"] for c in change["to"]}
+        for old_id, new_id in change["pairs"]:
+            assert old_id in ids[0] | {None} and new_id in ids[1] | {None}
+    regrouped = next(
+        ch for ch in data["changes"] if len(ch["from"]) > 1 and len(ch["to"]) > 1
+    )
+    assert ["2009:a85", "2015:a123"] in regrouped["pairs"]
 
 
 def test_diff_changed_only():
