@@ -729,6 +729,7 @@ def store_version(
         versions=(),
         title=metadata.get("title"),
         issuer=metadata.get("issuer"),
+        language=language_of(imported.text),
     )
     manifest_toml = _manifest_text(doc, versions).encode("utf-8")
 
@@ -739,6 +740,18 @@ def store_version(
 
     _write_files(_version_writes(plan, imported, manifest_toml), verify)
     return info
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def language_of(text: str) -> str:
+    """``zh`` for a text mostly in Chinese characters, ``en`` for one mostly in Latin
+    letters: what a new document's manifest records (an English text is not ``zh``)."""
+    han, latin = len(_HAN.findall(text)), len(_LATIN.findall(text))
+    # A Latin letter carries about a fifth of what a character does.
+    return "en" if latin > 5 * han else "zh"
 
 
 def _text_changed(plan: VersionPlan, old: VersionInfo, imported: ImportedText) -> bool:

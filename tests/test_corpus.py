@@ -336,6 +336,20 @@ def test_check_warns_of_a_version_without_checksum(corpus):
     assert "records no sha256 for this version" in problems[0].message
 
 
+def test_a_new_english_document_is_recorded_as_english(tmp_path):
+    english = tmp_path / "law.txt"
+    english.write_text(
+        "Article 1 This Law is formulated to ensure food safety and to protect the"
+        " health and lives of the public.\n"
+        "Article 2 This Law applies to food production and processing.\n",
+        encoding="utf-8",
+    )
+    add_version("food-law-en", english, "2015", corpus=tmp_path)
+    assert load_document("food-law-en", corpus=tmp_path).language == "en"
+    add_version("food-law", BUNDLED / FOOD / "2015.txt", "2015", corpus=tmp_path)
+    assert load_document("food-law", corpus=tmp_path).language == "zh"
+
+
 def test_adding_to_a_bare_folder_records_the_checksums_it_holds(tmp_path):
     folder = tmp_path / FOOD
     folder.mkdir()

@@ -327,5 +327,6 @@ def _check_port(host: str, port: int) -> None:
 def _check_database(path: Path) -> None:
     if not is_policydiff_file(path):
         raise InputError(
-            f"{path}: not a policydiff database; build one with policydiff build {path}"
+            f"{path}: not a policydiff database; build one under a new name with"
+            " policydiff build NAME.db, then serve that"
         )
