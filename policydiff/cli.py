@@ -154,16 +154,24 @@ def output_format(
 ) -> str:
     """The format to write: the one given, else the one the output file's suffix names
     (``-o changes.html``), else ``default``. A suffix that names no format this command
-    writes is an error, so that ``-o table.pdf`` does not quietly get Markdown."""
+    writes, or another format than ``--format``, is an error: ``-o table.pdf`` must not
+    quietly get Markdown, nor ``--format xlsx -o table.csv`` a spreadsheet."""
+    named = SUFFIX_FORMATS.get(output.suffix.lower()) if output else None
+    suffixes = {f: next(s for s, g in SUFFIX_FORMATS.items() if g == f) for f in formats}
     if fmt is not None:
+        if named in formats and named != fmt:
+            raise click.UsageError(
+                f"{output}: --format {fmt} writes {suffixes[fmt]}, not {output.suffix};"
+                f" name the file {output.with_suffix(suffixes[fmt]).name}, or leave out"
+                " --format"
+            )
         return fmt
     if output is None or not output.suffix:
         return default
-    named = SUFFIX_FORMATS.get(output.suffix.lower())
     if named not in formats:
         raise click.UsageError(
-            f"{output}: cannot tell the format from {output.suffix!r}; give --format"
-            f" ({', '.join(formats)})"
+            f"{output}: cannot tell the format from {output.suffix!r}; name the file"
+            f" {', '.join(suffixes.values())}, or give --format"
         )
     return named
 
@@ -1145,7 +1153,7 @@ def measures(
     "--changed-only", is_flag=True, help="Leave out rows whose text never changed."
 )
 @lexicon_option
-@output_option("Write to this file (needed for docx and xlsx).")
+@output_option("Write to this file: .docx, .xlsx, .csv or .md (needed for docx and xlsx).")
 @quiet_option
 @corpus_option
 def table(
@@ -1174,11 +1182,7 @@ def table(
     from .reviews import load_reviews
     from .table import TABLE_FORMATS, comparison_table, version_titles, write_table
 
-    if fmt is None:
-        suffix = output.suffix.lower().lstrip(".") if output else ""
-        fmt = {"md": "markdown"}.get(suffix, suffix)
-        if fmt not in TABLE_FORMATS:
-            fmt = "markdown"
+    fmt = output_format(fmt, output, TABLE_FORMATS, "markdown")
     if fmt in ("docx", "xlsx") and output is None:
         raise click.UsageError(f"--format {fmt} writes a binary file; give -o FILE")
     chosen = (

@@ -390,23 +390,39 @@ def _extra_parts(
     olds: Sequence[Measure], news: Sequence[Measure], found: list
 ) -> list[tuple[Measure, Measure, float, str]]:
     """A measure left over on one side of a clause link that is much like one already
-    paired: the other half of a measure that was split in two (or of two merged)."""
+    paired: the other half of a measure that was split in two (or of two merged).
+
+    A measure paired with an identical one came through whole, so it was not split or
+    merged: a leftover most like it is new wording (added) or dropped wording (deleted),
+    as when a version repeats a sentence or drops a repeated one.
+    """
     paired_old = {m.id: m for m, _, _, _ in found}
     paired_new = {n.id: n for _, n, _, _ in found}
+    whole = {m.id for m, n, _, _ in found if m.key == n.key}
+    whole |= {n.id for m, n, _, _ in found if m.key == n.key}
     extra = []
     for n in news:
         if n.id in paired_new:
             continue
         best = max(paired_old.values(), key=lambda m: similarity(m, n), default=None)
-        if best is not None and similarity(best, n) >= SPLIT_THRESHOLD:
+        if _a_part_of(best, n, whole):
             extra.append((best, n, similarity(best, n), "split"))
     for m in olds:
         if m.id in paired_old:
             continue
         best = max(paired_new.values(), key=lambda n: similarity(m, n), default=None)
-        if best is not None and similarity(m, best) >= SPLIT_THRESHOLD:
+        if _a_part_of(best, m, whole):
             extra.append((m, best, similarity(m, best), "merge"))
     return extra
+
+
+def _a_part_of(paired: Measure | None, leftover: Measure, whole: set[str]) -> bool:
+    """Whether ``leftover`` is the other part of the split or merged ``paired``."""
+    return (
+        paired is not None
+        and paired.id not in whole
+        and similarity(paired, leftover) >= SPLIT_THRESHOLD
+    )
 
 
 def _away_from_home(pairs) -> set[tuple[str, str]]:

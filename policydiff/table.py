@@ -3,7 +3,8 @@
 One column per version, one row per lineage (a clause through every version), and a last
 column with the change classes of the row's measures. In each version's column, text that
 version added is bold and underlined, and text the next version deleted is struck through.
-Written as DOCX (python-docx), XLSX (openpyxl), CSV or Markdown.
+Written as DOCX (python-docx), XLSX (openpyxl), CSV or Markdown; in every format the
+first column is the lineage's id, the same in every table and in the database.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from .measures import MeasureComparison, compare_measures
 from .model import Comparison, DocumentHistory
 
 TABLE_FORMATS = ("docx", "xlsx", "csv", "markdown")
+LINEAGE_HEADING = "lineage"
 CHANGES_HEADING = "变化 Changes"
 
 #: A run of a cell's text: ``added`` (new in this version), ``deleted`` (gone in the next).
@@ -220,10 +223,15 @@ def _measure_name(link) -> str:
 
 
 def _headings(table: ComparisonTable, titles: dict[str, str]) -> list[str]:
+    """The lineage id's heading, one per version (label and title), then the changes'."""
     return [
-        f"{label} {titles[label]}".strip() if titles.get(label) else label
-        for label in table.versions
-    ] + [CHANGES_HEADING]
+        LINEAGE_HEADING,
+        *(
+            f"{label} {titles[label]}".strip() if titles.get(label) else label
+            for label in table.versions
+        ),
+        CHANGES_HEADING,
+    ]
 
 
 def write_table(
@@ -246,53 +254,62 @@ def to_csv(table: ComparisonTable, titles: dict[str, str]) -> str:
     """Plain text, one row per lineage: the texts as in the source, then the changes."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["lineage", *_headings(table, titles)])
+    writer.writerow(_headings(table, titles))
     for row in table.rows:
         writer.writerow([row.lineage, *row.texts(), row.changes])
     return out.getvalue()
 
 
-def _md_escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("*", "\\*")
-        .replace("~", "\\~")
-        .replace("<", "&lt;")
-        .replace("\n", "<br>")
-    )
+#: What a table cell's text must not be read as: emphasis, strikethrough, code, links,
+#: images, HTML and entities, math, and the cell border. Cells hold no blocks, so the
+#: characters that start a heading, list or quote can stay as they are.
+_MD_SPECIAL = re.compile(r"([\\`*_~\[\]()!<>&|$])")
+
+
+def escape_cell(text: str) -> str:
+    """Escape text for a Markdown table cell: markup characters backslashed, line breaks
+    as ``<br>``."""
+    return "<br>".join(_MD_SPECIAL.sub(r"\\\1", line) for line in text.split("\n"))
 
 
 def _md_run(text: str, added: bool, deleted: bool) -> str:
-    # Markup must not span a line break, so each line is wrapped on its own.
+    # HTML, not ** and ~~: emphasis next to a Chinese character or a punctuation mark
+    # often fails CommonMark's flanking rules and shows its asterisks. <ins> because
+    # GitHub drops <u>. A tag must not span a line break, so each line is wrapped alone.
     parts = []
     for line in text.split("\n"):
-        piece = _md_escape(line)
+        piece = escape_cell(line)
         if piece and added:
-            piece = f"**<u>{piece}</u>**"
+            piece = f"<strong><ins>{piece}</ins></strong>"
         if piece and deleted:
-            piece = f"~~{piece}~~"
+            piece = f"<del>{piece}</del>"
         parts.append(piece)
     return "<br>".join(parts)
 
 
 def to_markdown(table: ComparisonTable, titles: dict[str, str]) -> str:
-    """A Markdown table: additions **<u>bold and underlined</u>**, deletions ~~struck~~."""
+    """A Markdown table: the lineage id first, then the versions with additions
+    <strong><ins>bold and underlined</ins></strong> and deletions <del>struck</del>."""
     headings = _headings(table, titles)
     lines = [
-        f"# {table.title}: 修改前后对照表",
+        f"# {escape_cell(table.title)}: 修改前后对照表",
         "",
         (
-            "Added text is **<u>bold and underlined</u>** in the version that added it;"
-            " deleted text is ~~struck through~~ in the last version that had it."
+            "Added text is <strong><ins>bold and underlined</ins></strong> in the version"
+            " that added it; deleted text is <del>struck through</del> in the last"
+            " version that had it."
         ),
         "",
-        "| " + " | ".join(_md_escape(h) for h in headings) + " |",
+        "| " + " | ".join(escape_cell(h) for h in headings) + " |",
         "|" + "---|" * len(headings),
     ]
     for row in table.rows:
         cells = ["".join(_md_run(*run) for run in cell) for cell in row.cells]
-        lines.append("| " + " | ".join([*cells, _md_escape(row.changes)]) + " |")
+        lines.append(
+            "| "
+            + " | ".join([escape_cell(row.lineage), *cells, escape_cell(row.changes)])
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -326,12 +343,26 @@ def to_docx(table: ComparisonTable, titles: dict[str, str]) -> bytes:
     _repeat_header(grid.rows[0])
     for row in table.rows:
         cells = grid.add_row().cells
-        for cell, runs in zip(cells, row.cells):
+        _docx_runs(cells[0], ((row.lineage, False, False),))
+        for cell, runs in zip(cells[1:], row.cells):
             _docx_runs(cell, runs)
         _docx_runs(cells[-1], ((row.changes, False, False),))
+    _docx_widths(grid, Cm(2.2), section.page_width - Cm(3.0))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _docx_widths(grid, first, total) -> None:
+    """A narrow first column (the lineage id); the others share the rest of the page."""
+    # Word reads each cell's width; LibreOffice reads the grid's columns.
+    grid.autofit = False
+    rest = (total - first) // (len(grid.columns) - 1)
+    for k, column in enumerate(grid.columns):
+        width = first if k == 0 else rest
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
 
 
 def _repeat_header(row) -> None:
@@ -370,7 +401,7 @@ def to_xlsx(table: ComparisonTable, titles: dict[str, str]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "对照表"
-    headings = ["lineage", *_headings(table, titles)]
+    headings = _headings(table, titles)
     sheet.append(headings)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -1,8 +1,8 @@
 import contextlib
 import hashlib
 import json
-import re
 import os
+import re
 import shutil
 import sqlite3
 import stat

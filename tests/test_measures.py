@@ -215,3 +215,70 @@ def test_measures_with_a_bad_lexicon(tmp_path):
     )
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {lexicon}: not a valid TOML lexicon")
+
+
+# ---------------------------------------------------------------------------- duplicates
+
+REPEATED = (
+    "食品生产经营者应当依照法律、法规和食品安全标准从事生产经营活动，对社会和公众负责，"
+    "保证食品安全，接受社会监督，承担社会责任。"
+)
+
+
+def _food_safety_2009_with_article_3_doubled(folder: Path, doubled_first: bool) -> Path:
+    """Synthetic: a bare folder of food-safety-law 2009 and a copy whose 第三条 says its one
+    应当 sentence twice; the doubled copy is the old version when ``doubled_first``."""
+    folder.mkdir()
+    text = (CORPORA / "food-safety-law" / "2009.txt").read_text(encoding="utf-8")
+    assert text.count(REPEATED) == 1
+    doubled = text.replace(REPEATED, REPEATED * 2)
+    old, new = (doubled, text) if doubled_first else (text, doubled)
+    (folder / "2009.txt").write_text(old, encoding="utf-8")
+    (folder / "2009-synthetic.txt").write_text(new, encoding="utf-8")
+    return folder
+
+
+def test_a_synthetic_doubled_sentence_is_an_added_measure_not_a_split(tmp_path):
+    folder = _food_safety_2009_with_article_3_doubled(tmp_path / "doubled", False)
+    result = CliRunner().invoke(cli, ["measures", str(folder), "-q", "--changed-only"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:4] == [
+        "doubled 2009 → 2009-synthetic measures: 349 unchanged, 1 added",
+        "classes: none",
+        "",
+        "added  ∅ → 第三条 m2",
+    ]
+    comparison = document_history(load_document(str(folder))).comparisons[0]
+    links = compare_measures(comparison).links
+    (unchanged,) = [link for link in links if link.old and link.old.label == "第三条"]
+    assert (unchanged.type, unchanged.new.id) == ("unchanged", "2009-synthetic:a3.m1")
+    olds = [link.old.id for link in links if link.old]
+    assert len(olds) == len(set(olds))  # each old measure in one link
+
+
+def test_a_synthetic_dropped_repetition_is_a_deleted_measure_not_a_merge(tmp_path):
+    folder = _food_safety_2009_with_article_3_doubled(tmp_path / "undoubled", True)
+    result = CliRunner().invoke(cli, ["measures", str(folder), "-q", "--changed-only"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:4] == [
+        "undoubled 2009 → 2009-synthetic measures: 349 unchanged, 1 deleted",
+        "classes: none",
+        "",
+        "deleted  第三条 m2 → ∅",
+    ]
+
+
+def test_a_new_sentence_like_an_unchanged_measure_is_added_not_split(food_safety):
+    # 2015 第九十五条 keeps 2009 第六十四条's 接到通报的部门应当及时采取相应措施。 and adds
+    # 国家出入境检验检疫部门应当及时采取相应措施。: new wording, not half of the old one.
+    result = compare_measures(food_safety.comparisons[1])
+    types = {
+        (
+            link.old.id if link.old else None,
+            link.new.id if link.new else None,
+        ): link.type
+        for link in result.links
+    }
+    assert types[("2009:a64.m2", "2015:a95.m2")] == "unchanged"
+    assert types[(None, "2015:a95.m5")] == "added"
+    assert not any(old == "2009:a64.m2" for old, new in types if new != "2015:a95.m2")

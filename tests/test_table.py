@@ -3,6 +3,8 @@ back with python-docx and openpyxl."""
 
 import csv
 import io
+import re
+import shutil
 from pathlib import Path
 
 import docx
@@ -13,9 +15,15 @@ from click.testing import CliRunner
 from policydiff import document_history, load_document
 from policydiff.cli import cli
 from policydiff.errors import UnknownVersionError
-from policydiff.table import comparison_table, version_titles, write_table
+from policydiff.table import (
+    comparison_table,
+    escape_cell,
+    version_titles,
+    write_table,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT.parent / "shared" / "corpora"
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +62,7 @@ def test_docx_reads_back(food_safety, table):
     (grid,) = document.tables
     header = [cell.text for cell in grid.rows[0].cells]
     assert header == [
+        "lineage",
         "1995 中华人民共和国食品卫生法",
         "2009 中华人民共和国食品安全法",
         "2015 中华人民共和国食品安全法",
@@ -100,8 +109,8 @@ def test_csv_and_markdown(food_safety):
     assert rows[0] == ["lineage", "2009", "2015", "变化 Changes"]
     assert all(r[1] != r[2] for r in rows[1:])
     markdown = write_table(table, "markdown").decode("utf-8")
-    assert "~~为~~保证食品安全" in markdown
-    assert "**<u>为了</u>**保证食品安全" in markdown
+    assert "<del>为</del>保证食品安全" in markdown
+    assert "<strong><ins>为了</ins></strong>保证食品安全" in markdown
 
 
 def test_an_unknown_version_is_an_error(food_safety):
@@ -118,10 +127,11 @@ def test_the_beijing_plan_table_reads_back(tmp_path):
     assert result.exit_code == 0, result.output
     (grid,) = docx.Document(out).tables
     assert [c.text for c in grid.rows[0].cells] == [
+        "lineage",
         "2019 全面推进北京市服务业扩大开放综合试点工作方案",
         "变化 Changes",
     ]
-    assert any("推进文化行业扩大对外开放" in row.cells[0].text for row in grid.rows)
+    assert any("推进文化行业扩大对外开放" in row.cells[1].text for row in grid.rows)
     out = tmp_path / "plan.xlsx"
     result = CliRunner().invoke(
         cli, ["table", "beijing-services-pilot", "-o", str(out), "-q"]
@@ -179,3 +189,200 @@ def test_rows_follow_the_newest_version_with_deleted_articles_where_they_stood(
     assert texts[k - 1][0].startswith("第二十一条") or texts[k + 1][0].startswith(
         "第二十三条"
     )
+
+
+# ---------------------------------------------------------------------------- the lineage id
+
+
+def _first_column(data: bytes, fmt: str) -> list[str]:
+    """The first column of a written table, its heading first."""
+    if fmt == "csv":
+        return [row[0] for row in csv.reader(io.StringIO(data.decode("utf-8")))]
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        return [row[0].value for row in sheet.iter_rows()]
+    if fmt == "docx":
+        (grid,) = docx.Document(io.BytesIO(data)).tables
+        return [row.cells[0].text for row in grid.rows]
+    rows = [_md_cells(line) for line in _md_rows(data.decode("utf-8"))]
+    return [_md_text(row[0]) for row in rows]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "docx", "markdown"])
+def test_every_format_starts_with_the_lineage_id(food_safety, fmt):
+    # 1995 left out: a row still carries the id of its lineage's first clause, 1995:a1.
+    table = comparison_table(food_safety, ["2009", "2015"], changed_only=True)
+    column = _first_column(write_table(table, fmt, version_titles(food_safety)), fmt)
+    assert column == ["lineage", *(row.lineage for row in table.rows)]
+    assert column[1] == "1995:a1"
+    assert len(set(column)) == len(column)
+
+
+# ---------------------------------------------------------------------------- Markdown
+
+_MARKUP = set("\\`*_~[]()!<>&|$")
+_TAGS = {"<br>", "<strong>", "</strong>", "<ins>", "</ins>", "<del>", "</del>"}
+
+
+def _md_rows(markdown: str) -> list[str]:
+    """The table's lines: the heading row and the body rows, not the |---| rule."""
+    return [
+        line
+        for line in markdown.splitlines()
+        if line.startswith("| ") and not line.startswith("|---")
+    ]
+
+
+def _md_cells(line: str) -> list[str]:
+    """A row's cells, split at the borders: the pipes no backslash escapes."""
+    cells, cell = [], ""
+    for token in re.findall(r"\\.|.", line.strip()[1:-1]):
+        if token == "|":
+            cells.append(cell.strip())
+            cell = ""
+        else:
+            cell += token
+    return [*cells, cell.strip()]
+
+
+def _md_text(cell: str) -> str:
+    """The text a cell shows: escapes resolved, <br> a line break, our tags dropped.
+    Fails on a markup character left unescaped, which a renderer would act on."""
+    text = []
+    for escaped, tag, char in re.findall(r"\\(.)|(<[^>]*>)|(.)", cell):
+        assert not tag or tag in _TAGS, tag
+        assert char not in _MARKUP, f"unescaped {char!r} in {cell!r}"
+        text.append(escaped or ("\n" if tag == "<br>" else "") or char)
+    return "".join(text)
+
+
+MARKUP_TEXT = "见[链接](http://~~x~~)、_下划线_、a|b、*星*、<u>标签</u>、&amp;、$x$、`代码`、C:\\目录。"
+
+
+@pytest.fixture(scope="module")
+def marked_up(tmp_path_factory):
+    """Synthetic: food-safety-law 2009 and 2015, 2015 第一条 given every kind of Markdown
+    markup."""
+    folder = tmp_path_factory.mktemp("markup") / "food-safety-markup"
+    folder.mkdir()
+    shutil.copy(CORPORA / "food-safety-law" / "2009.txt", folder / "2009.txt")
+    text = (CORPORA / "food-safety-law" / "2015.txt").read_text(encoding="utf-8")
+    first = "保障公众身体健康和生命安全，制定本法。"
+    assert text.count(first) == 1
+    text = text.replace(first, first + MARKUP_TEXT)
+    (folder / "2015.txt").write_text(text, encoding="utf-8")
+    return comparison_table(document_history(load_document(str(folder))))
+
+
+def test_markdown_escapes_markup_in_clause_text(marked_up):
+    markdown = write_table(marked_up, "markdown").decode("utf-8")
+    (row,) = [line for line in _md_rows(markdown) if "链接" in line]
+    for escaped in (
+        "见\\[链接\\]\\(http://\\~\\~x\\~\\~",
+        "\\_下划线\\_",
+        "a\\|b",
+        "\\*星\\*",
+        "\\<u\\>标签\\</u\\>",
+        "\\&amp",
+        "\\$x\\$",
+        "\\`代码\\`",
+        "C:\\\\目录",
+    ):
+        assert escaped in row
+    cells = _md_cells(row)
+    assert len(cells) == 1 + len(marked_up.versions) + 1
+    # The cell shows the table's text (punctuation width unified: ; reads as ；).
+    (table_row,) = [r for r in marked_up.rows if "链接" in r.texts()[1]]
+    assert _md_text(cells[2]) == table_row.texts()[1]
+    assert "[链接](http://~~x~~" in table_row.texts()[1]
+
+
+def test_markdown_cells_show_exactly_the_table_text(food_safety, table, marked_up):
+    # Every cell of the real table, and of the marked-up one, reads back as its text:
+    # nothing is lost, and no character is left for a renderer to act on.
+    for built in (table, marked_up):
+        markdown = write_table(built, "markdown", version_titles(food_safety))
+        rows = [_md_cells(line) for line in _md_rows(markdown.decode("utf-8"))]
+        assert len(rows) == len(built.rows) + 1
+        for row, cells in zip(built.rows, rows[1:]):
+            expected = [row.lineage, *row.texts(), row.changes]
+            assert [_md_text(cell) for cell in cells] == expected
+
+
+def test_markdown_marks_changes_with_html_not_emphasis(table):
+    # ** and ~~ next to a Chinese character or a punctuation mark often fail CommonMark's
+    # flanking rules, and a renderer shows the asterisks and tildes.
+    markdown = write_table(table, "markdown").decode("utf-8")
+    body = "\n".join(_md_rows(markdown))
+    assert "**" not in body and "~~" not in body
+    assert "保证<strong><ins>食品安全</ins></strong>" in body
+    assert escape_cell("a|b\nc_d") == "a\\|b<br>c\\_d"
+
+
+# ---------------------------------------------------------------------------- the format
+
+
+@pytest.mark.parametrize(
+    "name,fmt,expected",
+    [
+        ("t.docx", None, "docx"),
+        ("对照表.DOCX", None, "docx"),
+        ("t.xlsx", None, "xlsx"),
+        ("t.csv", None, "csv"),
+        ("t.md", None, "markdown"),
+        ("t.markdown", None, "markdown"),
+        ("table", None, "markdown"),
+        ("table", "xlsx", "xlsx"),
+        ("t.out", "csv", "csv"),
+    ],
+)
+def test_the_format_follows_the_suffix(tmp_path, name, fmt, expected):
+    out = tmp_path / name
+    args = ["table", "food-safety-law", "-o", str(out), "-q", "--versions", "2009,2015"]
+    args += ["--format", fmt] if fmt else []
+    result = CliRunner().invoke(cli, [*args, "--corpus", str(ROOT / "versions")])
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    if expected in ("docx", "xlsx"):
+        assert data.startswith(b"PK")  # a zip: Office Open XML
+    else:
+        text = data.decode("utf-8")
+        if expected == "markdown":
+            assert text.startswith("# 中华人民共和国食品安全法") and "| lineage |" in text
+        else:
+            assert text.startswith("lineage,")
+
+
+@pytest.mark.parametrize(
+    "name,fmt,message",
+    [
+        (
+            "t.pdf",
+            None,
+            (
+                "t.pdf: cannot tell the format from '.pdf'; name the file .docx, .xlsx,"
+                " .csv, .md, or give --format"
+            ),
+        ),
+        (
+            "t.csv",
+            "xlsx",
+            (
+                "t.csv: --format xlsx writes .xlsx, not .csv; name the file t.xlsx, or"
+                " leave out --format"
+            ),
+        ),
+    ],
+)
+def test_an_unknown_or_contradicting_suffix_is_an_error(tmp_path, name, fmt, message):
+    out = tmp_path / name
+    args = ["table", "food-safety-law", "-o", str(out), "-q"]
+    args += ["--format", fmt] if fmt else []
+    result = CliRunner().invoke(
+        cli, [*args, "--corpus", str(ROOT / "versions")], prog_name="policydiff"
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {tmp_path}/{message}; see policydiff table --help\n"
+    )
+    assert not out.exists()
