@@ -5,6 +5,18 @@ The raw character diff (no time limit, semantic cleanup) is widened to word boun
 reader sees 探索 → 允许 and not scattered characters. In every diff the equal and delete
 texts make the old text, the equal and insert texts make the new one, no text is empty and no
 two neighbours have the same op.
+
+What a clause diff (``Change.diff``, the JSON ``diff``) is computed over is not the clauses'
+source ``text`` but what a reader compares (see :func:`comparable_texts`): each side's
+clauses, each made layout-free (``normalize.layout_free``: lines stripped, hard wraps joined,
+spaces beside Chinese characters dropped, punctuation width unified) and joined with
+newlines; and, when one side is written in Traditional characters and the other in
+Simplified, both converted to Simplified (``normalize.to_simplified``). So joining the equal
+and delete texts gives that old side, not the byte-exact source text. The diff then shows
+what the aligner's type says: an ``unchanged`` link, whose matching keys are equal, has no
+deletions or insertions except, when it was renumbered, its article label (第十二条 → 第十五条),
+which the key leaves out. The sentence diffs of ``--unit sentence`` read their sentences the
+same way. Every renderer shows these same diffs.
 """
 
 from __future__ import annotations
@@ -15,8 +27,8 @@ import json
 import re
 from collections.abc import Callable, Sequence
 
-from .model import Change, Clause, Comparison, DiffOp
-from .normalize import layout_free
+from .model import Change, Clause, Comparison, DiffOp, SentenceLink
+from .normalize import layout_free, script, to_simplified
 
 DELETE, EQUAL, INSERT = -1, 0, 1
 
@@ -208,16 +220,38 @@ def diff_texts(old: str, new: str) -> tuple[DiffOp, ...]:
 
 
 def diff_clauses(old: Sequence[Clause], new: Sequence[Clause]) -> tuple[DiffOp, ...]:
-    """Diff the texts of linked clauses, each side joined with newlines.
+    """Diff the texts of linked clauses, as :func:`comparable_texts` gives them.
 
-    The diff reads the clauses' layout-free text (``normalize.layout_free``), so that a
-    reader is not shown indentation, a hard wrap or a comma's width as a change.
+    A reader is not shown indentation, a hard wrap, a space between Chinese characters, a
+    comma's width or a character's Traditional form as a change.
     With no old clauses (an added clause) the diff is all insert; with no new ones, all delete.
     """
-    return diff_texts(
-        "\n".join(layout_free(c.text) for c in old),
-        "\n".join(layout_free(c.text) for c in new),
-    )
+    return diff_texts(*comparable_texts([c.text for c in old], [c.text for c in new]))
+
+
+def comparable_texts(old: Sequence[str], new: Sequence[str]) -> tuple[str, str]:
+    """Return the two sides of a diff as a reader compares them: each text layout-free
+    (``normalize.layout_free``), each side's texts joined with newlines, and both sides in
+    Simplified characters when one is written in Traditional and the other in Simplified.
+
+    >>> comparable_texts(["第一条　爲保證食品安全"], ["第一条 为了保证食品安全"])
+    ('第一条 为保证食品安全', '第一条 为了保证食品安全')
+    """
+    old_text = "\n".join(layout_free(text) for text in old)
+    new_text = "\n".join(layout_free(text) for text in new)
+    return in_one_script(old_text, new_text)
+
+
+def in_one_script(old: str, new: str) -> tuple[str, str]:
+    """Convert both texts to Simplified when one is in Traditional characters and the other
+    in Simplified; otherwise return them as they are."""
+    if _scripts_differ(old, new):
+        return to_simplified(old), to_simplified(new)
+    return old, new
+
+
+def _scripts_differ(old: str, new: str) -> bool:
+    return {script(old), script(new)} == {"traditional", "simplified"}
 
 
 # ---------------------------------------------------------------------------- shared
@@ -313,6 +347,10 @@ def _entry_line(
     return _style(line, fg=_TYPE_COLORS.get(type), bold=True) if color else line
 
 
+def _diff_text(ops: Sequence[DiffOp]) -> str:
+    return "".join(text for _, text in ops)
+
+
 def _plain_body(text: str, fg: str, color: bool, indent: str) -> str:
     lines = [
         _style(line, fg=fg) if color and line else line for line in text.split("\n")
@@ -321,19 +359,16 @@ def _plain_body(text: str, fg: str, color: bool, indent: str) -> str:
 
 
 def _change_text(
-    comparison: Comparison, change: Change, color: bool, unit: str
+    comparison: Comparison, change: Change, color: bool, unit: str, changed_only: bool
 ) -> list[str]:
     lines = [_entry_line(change.type, _labels(change), change.similarity, color)]
+    # An added or deleted clause is shown as the other renderers show it: its diff's text.
     if change.type == "added":
-        lines.append(
-            _plain_body("\n".join(c.text for c in change.new), "green", color, _INDENT)
-        )
+        lines.append(_plain_body(_diff_text(change.diff), "green", color, _INDENT))
     elif change.type == "deleted":
-        lines.append(
-            _plain_body("\n".join(c.text for c in change.old), "red", color, _INDENT)
-        )
+        lines.append(_plain_body(_diff_text(change.diff), "red", color, _INDENT))
     elif unit == "sentence" and change.type == "modified" and change.sentences:
-        lines.extend(_sentence_lines(comparison, change, color))
+        lines.extend(_sentence_lines(comparison, change, color, changed_only))
     elif _has_edits(change.diff):
         lines.append(ops_to_text(change.diff, color=color, indent=_INDENT))
     return lines
@@ -349,7 +384,7 @@ def render_text(
     """Render a comparison for the terminal: a summary line, then one entry per change.
 
     :param color: ANSI colours; without them, wdiff markers ``[-删除-]{+插入+}``.
-    :param changed_only: leave out unchanged clauses.
+    :param changed_only: leave out unchanged clauses (and, by sentence, unchanged sentences).
     :param unit: ``clause``, or ``sentence`` to diff modified clauses sentence by sentence.
     """
     if unit not in ("clause", "sentence"):
@@ -360,18 +395,23 @@ def render_text(
     )
     lines = [_style(header, bold=True) if color else header]
     for change in _shown(comparison, changed_only):
-        lines.extend(_change_text(comparison, change, color, unit))
+        lines.extend(_change_text(comparison, change, color, unit, changed_only))
     return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------- sentences
 
 
-def _sentence_lines(comparison: Comparison, change: Change, color: bool) -> list[str]:
-    """One line per sentence link of a modified clause, each with its own diff."""
+def _sentence_lines(
+    comparison: Comparison, change: Change, color: bool, changed_only: bool = False
+) -> list[str]:
+    """One line per sentence link of a modified clause, each with its own diff, in reading
+    order (see :func:`sentence_diffs`)."""
     lookup = _clause_lookup(comparison, change)
     lines: list[str] = []
-    for link in change.sentences:
+    for link, ops in sentence_diffs(change, lookup):
+        if changed_only and link.type == "unchanged":
+            continue
         labels = _join_labels(
             [_sentence_label(lookup, ref) for ref in link.old],
             [_sentence_label(lookup, ref) for ref in link.new],
@@ -379,14 +419,56 @@ def _sentence_lines(comparison: Comparison, change: Change, color: bool) -> list
         lines.append(
             _entry_line(link.type, labels, link.similarity, color, indent="  ")
         )
-        if link.type == "unchanged":
-            continue
-        ops = diff_texts(
-            _sentence_text(lookup, link.old), _sentence_text(lookup, link.new)
-        )
-        if _has_edits(ops):
+        if link.type != "unchanged" and _has_edits(ops):
             lines.append(ops_to_text(ops, color=color, indent=_INDENT + "  "))
     return lines
+
+
+def sentence_diffs(
+    change: Change, lookup: dict[str, Clause] | None = None
+) -> list[tuple[SentenceLink, tuple[DiffOp, ...]]]:
+    """Diff each sentence link of a change, read as the clause diff reads its clauses.
+
+    Sentences are layout-free, and in Simplified when the change's two sides are in
+    different scripts. The links come in reading order: by place in the new clause, and a
+    deleted sentence where it stood in the old one, after the sentences that preceded it.
+
+    :param lookup: clauses by id, for links that reach into other clauses.
+    """
+    lookup = lookup or {c.id: c for c in change.old + change.new}
+    simplify = _scripts_differ(
+        "\n".join(c.text for c in change.old), "\n".join(c.text for c in change.new)
+    )
+    result = []
+    for link in _in_reading_order(change.sentences, lookup):
+        old = layout_free(_sentence_text(lookup, link.old))
+        new = layout_free(_sentence_text(lookup, link.new))
+        if simplify:
+            old, new = to_simplified(old), to_simplified(new)
+        result.append((link, diff_texts(old, new)))
+    return result
+
+
+def _in_reading_order(
+    links: Sequence[SentenceLink], lookup: dict[str, Clause]
+) -> list[SentenceLink]:
+    def place(refs: Sequence[tuple[str, int]]) -> tuple[int, int]:
+        clause_id, index = refs[0]
+        clause = lookup.get(clause_id)
+        return (clause.ordinal if clause else -1, index)
+
+    ordered = sorted((link for link in links if link.new), key=lambda l: place(l.new))
+    deleted = sorted(
+        (link for link in links if not link.new), key=lambda l: place(l.old)
+    )
+    for link in deleted:
+        before = [
+            k
+            for k, other in enumerate(ordered)
+            if other.old and place(other.old) < place(link.old)
+        ]
+        ordered.insert(before[-1] + 1 if before else 0, link)
+    return ordered
 
 
 def _clause_lookup(comparison: Comparison, change: Change) -> dict[str, Clause]:
@@ -504,38 +586,74 @@ def render_html_document(comparison: Comparison, *, changed_only: bool = False) 
 
 # ---------------------------------------------------------------------------- Markdown
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&])")
+# Escaped wherever they stand: a backslash (it escapes what follows), code spans, emphasis
+# (``*`` works inside words), links and images, HTML and autolinks, strikethrough (GFM) and
+# math (GitHub's ``$…$``).
+_MD_INLINE = re.compile(
+    r"[\\`*\[\]<~$]"
+    # ``_`` emphasises only at a word's edge: 食品_安全 and snake_case stay as they are.
+    r"|(?<![^\W_])_|_(?![^\W_])"
+    # ``&`` only where it would start an entity (&amp; &#20013;).
+    r"|&(?=[A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)"
+)
+# At the start of a line: a heading (#), a quote (>), a list item (- + 1. 1)), a setext
+# underline or thematic break (= -), a table's delimiter row (| : -).
+_MD_LINE_START = re.compile(r"^([ \t]*)(?:([#>+=|:-])|([0-9]{1,9})([.)])(?=[ \t]|$))")
 
 
-def escape_markdown(text: str) -> str:
-    """Backslash-escape the ASCII punctuation Markdown could read as markup."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+def escape_markdown(text: str, *, line_start: bool = True, table: bool = False) -> str:
+    """Backslash-escape what Markdown (CommonMark with GitHub's extensions) would read as
+    markup where it stands, and nothing else. ``*``, ``[`` or ``<`` are escaped anywhere,
+    ``#``, ``-`` or ``1.`` only at the start of a line, so food-safety-law (2015) stays as
+    it is.
+
+    :param line_start: ``text`` starts a line (every line after a newline in it does).
+    :param table: ``text`` goes in a table cell: ``|`` is escaped too, and line breaks
+        become ``<br>``.
+    """
+    lines = []
+    for k, line in enumerate(text.split("\n")):
+        line = _MD_INLINE.sub(r"\\\g<0>", line)
+        if table:
+            line = line.replace("|", "\\|")
+        elif line_start or k:
+            line = _MD_LINE_START.sub(_escape_line_start, line)
+        lines.append(line)
+    return ("<br>" if table else "\n").join(lines)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, mark, number, delimiter = match.groups()
+    return f"{indent}\\{mark}" if mark else f"{indent}{number}\\{delimiter}"
 
 
 def ops_to_markdown(ops: Sequence[DiffOp]) -> str:
-    """Render a diff as Markdown: ``~~deleted~~`` and ``**inserted**``, lines kept apart."""
+    """Render a diff as Markdown: ``<del>deleted</del>`` and ``<ins>inserted</ins>``, the
+    lines of a clause kept apart by hard line breaks (``\\`` at the end of a line).
+
+    The marks are HTML, which CommonMark and GitHub keep: ``~~…~~`` and ``**…**`` do not
+    open or close beside punctuation (要求~~，~~销售 shows its tildes). Every ``<`` of the
+    text is escaped, so no text can close a mark or open one.
+    """
     out: list[str] = []
+    line_start = True
     for op, text in ops:
-        pieces = [_mark_markdown(p, op) for p in text.split("\n")]
-        out.append("\\\n".join(pieces))
+        escaped = escape_markdown(text, line_start=line_start and op == EQUAL)
+        escaped = escaped.replace("\n", "\\\n")
+        if op != EQUAL:
+            tag = "del" if op == DELETE else "ins"
+            escaped = f"<{tag}>{escaped}</{tag}>"
+        out.append(escaped)
+        line_start = text.endswith("\n")
     return "".join(out)
-
-
-def _mark_markdown(text: str, op: int) -> str:
-    if op == EQUAL or not text.strip():
-        return escape_markdown(text)
-    # Emphasis may not open or close on whitespace, so it stays outside the markers.
-    core = text.strip()
-    lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
-    mark = "~~" if op == DELETE else "**"
-    return f"{lead}{mark}{escape_markdown(core)}{mark}{trail}"
 
 
 def _change_markdown(change: Change) -> str:
     details = change.type
     if change.type not in ("unchanged", "added", "deleted"):
         details += f", {_similarity(change)}"
-    return f"### {escape_markdown(_labels(change))} ({details})\n\n{ops_to_markdown(change.diff)}\n"
+    heading = escape_markdown(_labels(change), line_start=False)
+    return f"### {heading} ({details})\n\n{ops_to_markdown(change.diff)}\n"
 
 
 def render_markdown(comparison: Comparison, *, changed_only: bool = False) -> str:
@@ -545,7 +663,7 @@ def render_markdown(comparison: Comparison, *, changed_only: bool = False) -> st
     )
     rows = [f"| {t} | {n} |" for t, n in comparison.counts().items() if n]
     parts = [
-        f"# {escape_markdown(title)}\n",
+        f"# {escape_markdown(title, line_start=False)}\n",
         "| type | clauses |\n| --- | ---: |\n" + "\n".join(rows) + "\n",
     ]
     parts.extend(_change_markdown(c) for c in _shown(comparison, changed_only))

@@ -52,6 +52,39 @@ def to_simplified(text: str) -> str:
     return converter.convert(text) if converter and text else text
 
 
+@lru_cache(maxsize=1)
+def _s2t():
+    """Return OpenCC's Simplified → Traditional converter, or None when OpenCC is absent."""
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - as in _t2s
+        return None
+    return opencc.OpenCC("s2t")
+
+
+@lru_cache(maxsize=4096)
+def script(text: str) -> str | None:
+    """Say whether ``text`` is written in ``traditional`` or ``simplified`` characters.
+
+    The script is the one whose converter leaves more of the text alone: a Simplified text
+    has many characters that s2t changes and few (著 → 着) that tw2s changes, and the other
+    way round. None when neither changes anything (digits, Latin, 第一条, 本法).
+    """
+    to_traditional, to_simple = _s2t(), _t2s()
+    if not text or to_traditional is None or to_simple is None:
+        return None
+    as_traditional = _changed_chars(text, to_traditional.convert(text))
+    as_simplified = _changed_chars(text, to_simple.convert(text))
+    if as_traditional == as_simplified:
+        return None
+    return "simplified" if as_traditional > as_simplified else "traditional"
+
+
+def _changed_chars(text: str, converted: str) -> int:
+    changed = sum(a != b for a, b in zip(text, converted))
+    return changed + abs(len(text) - len(converted))
+
+
 def matching_key(text: str) -> str:
     """Return ``text`` as compared by the aligner: NFKC, Simplified, lower case, no whitespace."""
     text = unicodedata.normalize("NFKC", text)
@@ -92,7 +125,24 @@ _ITEM_START = re.compile(
     r"^(?:第[一二三四五六七八九十百千零〇两\d]+[条章节编]|[（(][一二三四五六七八九十\d]+[）)]"
     r"|[一二三四五六七八九十]+、|\d{1,2}[.．、]|[①-⑳])"
 )
-_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
+_SPACES = re.compile(r"[^\S\n]+")
+# Characters a Chinese (or Japanese) text sets without spaces between them: ideographs,
+# CJK and full-width punctuation, kana, bopomofo. Hangul is not among them: Korean puts
+# spaces between words. Quotation marks “” and dashes are shared with Latin text, so they
+# do not count either.
+_CJK_SET = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31c0-\u31ef"
+    "\u3200-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe4f"
+    "\uff00-\uff9f\uffe0-\uffef\U00020000-\U0003134f"
+)
+_SPACE_BESIDE_CJK = re.compile(f"(?<=[{_CJK_SET}]) | (?=[{_CJK_SET}])")
+# An article or a section label at the start of a line (第十二条, 第十条之一, 第三章, and
+# in Traditional characters 第十二條), as segment.ARTICLE and LAW_HEADING read them.
+_LABEL_AT_LINE_START = re.compile(
+    r"^((?>第[一二三四五六七八九十百千零〇两兩\d０-９]+"
+    r"(?:[条條](?:之[一二三四五六七八九十百千零〇两兩\d０-９]+)?|部分|分[编編]|[编編章节節])))"
+    r"[ ]*(?=\S)"
+)
 
 
 def unify_punctuation(text: str) -> str:
@@ -130,12 +180,27 @@ def repair_hard_wraps(lines: list[str]) -> list[str]:
 
 def layout_free(text: str) -> str:
     """The text as a reader compares it, without its layout: lines stripped, blank lines
-    dropped, hard wraps inside sentences joined, runs of spaces read as one, and
-    punctuation width unified. The words and their order are kept exactly."""
+    dropped, hard wraps inside sentences joined, and punctuation width unified.
+
+    A space is layout in Chinese text, as the matching key has it: spaces beside a Chinese
+    character or full-width punctuation are dropped (适用 《…》 reads 适用《…》), a run of
+    spaces between Latin words or numbers is read as one. The one space kept is after a
+    line's leading article or section label, written whether or not the source has it
+    (第二条　本法 and 第二条本法 both read 第二条 本法). The words and their order are kept.
+    """
     lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
-    return unify_punctuation(
-        "\n".join(repair_hard_wraps([line for line in lines if line]))
+    joined = repair_hard_wraps([line for line in lines if line])
+    # Twice: widening a comma can leave a space beside the full-width one.
+    return "\n".join(
+        _drop_cjk_spaces(unify_punctuation(_drop_cjk_spaces(line))) for line in joined
     )
+
+
+def _drop_cjk_spaces(line: str) -> str:
+    label = _LABEL_AT_LINE_START.match(line)
+    if label is None:
+        return _SPACE_BESIDE_CJK.sub("", line)
+    return label.group(1) + " " + _SPACE_BESIDE_CJK.sub("", line[label.end() :])
 
 
 _HEADING_NUMBER = re.compile(r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*")

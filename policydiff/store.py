@@ -29,7 +29,7 @@ from policydiff.model import (
     DocumentHistory,
     Lineage,
 )
-from policydiff.normalize import layout_free, section_title
+from policydiff.normalize import layout_free, section_title, to_simplified
 from policydiff.reviews import Review, Reviews, load_reviews
 
 #: Separator between heading titles in ``clauses.path`` and ``headings.path``.
@@ -841,15 +841,19 @@ def clause_redlines(change: Change) -> dict[tuple[str, str], str]:
     return result
 
 
+def _simplified_layout_free(text: str) -> str:
+    return to_simplified(layout_free(text))
+
+
 def _cut(ops: Sequence[DiffOp], texts: Sequence[str]) -> list[list[DiffOp] | None]:
     """Cut one side of a diff into the clauses it joins with newlines.
 
-    The diff reads the layout-free text of the clauses (or, from older builds, their raw
-    text); each clause gets the pieces inside its span, the newline between two clauses
+    The diff reads the layout-free text of the clauses (in Simplified when the two versions
+    are in different scripts; from older builds, their raw text); each clause gets the pieces inside its span, the newline between two clauses
     goes to neither. ``None`` for every clause when the diff is of some other text.
     """
     joined = "".join(text for _, text in ops)
-    for shown in (layout_free, str):
+    for shown in (layout_free, _simplified_layout_free, str):
         pieces = [shown(text) for text in texts]
         if "\n".join(pieces) == joined:
             break

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .compare import compare_trees
-from .diff import DELETE, EQUAL, INSERT, diff_texts, layout_free
+from .diff import DELETE, EQUAL, INSERT, diff_texts, escape_markdown, layout_free
 from .errors import PolicydiffError, UnknownVersionError
 from .lexicon import Lexicon
 from .measures import MeasureComparison, compare_measures
@@ -260,16 +260,9 @@ def to_csv(table: ComparisonTable, titles: dict[str, str]) -> str:
     return out.getvalue()
 
 
-#: What a table cell's text must not be read as: emphasis, strikethrough, code, links,
-#: images, HTML and entities, math, and the cell border. Cells hold no blocks, so the
-#: characters that start a heading, list or quote can stay as they are.
-_MD_SPECIAL = re.compile(r"([\\`*_~\[\]()!<>&|$])")
-
-
-def escape_cell(text: str) -> str:
-    """Escape text for a Markdown table cell: markup characters backslashed, line breaks
-    as ``<br>``."""
-    return "<br>".join(_MD_SPECIAL.sub(r"\\\1", line) for line in text.split("\n"))
+def _cell(text: str) -> str:
+    """Text escaped for a Markdown table cell, line breaks as ``<br>``."""
+    return escape_markdown(text, table=True)
 
 
 def _md_run(text: str, added: bool, deleted: bool) -> str:
@@ -278,7 +271,7 @@ def _md_run(text: str, added: bool, deleted: bool) -> str:
     # GitHub drops <u>. A tag must not span a line break, so each line is wrapped alone.
     parts = []
     for line in text.split("\n"):
-        piece = escape_cell(line)
+        piece = _cell(line)
         if piece and added:
             piece = f"<strong><ins>{piece}</ins></strong>"
         if piece and deleted:
@@ -292,7 +285,7 @@ def to_markdown(table: ComparisonTable, titles: dict[str, str]) -> str:
     <strong><ins>bold and underlined</ins></strong> and deletions <del>struck</del>."""
     headings = _headings(table, titles)
     lines = [
-        f"# {escape_cell(table.title)}: 修改前后对照表",
+        f"# {_cell(table.title)}: 修改前后对照表",
         "",
         (
             "Added text is <strong><ins>bold and underlined</ins></strong> in the version"
@@ -300,14 +293,14 @@ def to_markdown(table: ComparisonTable, titles: dict[str, str]) -> str:
             " version that had it."
         ),
         "",
-        "| " + " | ".join(escape_cell(h) for h in headings) + " |",
+        "| " + " | ".join(_cell(h) for h in headings) + " |",
         "|" + "---|" * len(headings),
     ]
     for row in table.rows:
         cells = ["".join(_md_run(*run) for run in cell) for cell in row.cells]
         lines.append(
             "| "
-            + " | ".join([escape_cell(row.lineage), *cells, escape_cell(row.changes)])
+            + " | ".join([_cell(row.lineage), *cells, _cell(row.changes)])
             + " |"
         )
     return "\n".join(lines) + "\n"

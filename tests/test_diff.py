@@ -17,6 +17,7 @@ from policydiff.diff import (
     escape_markdown,
     layout_free,
     ops_to_html,
+    ops_to_markdown,
     raw_diff,
     render,
     render_html,
@@ -502,7 +503,7 @@ def test_render_html(comparison):
 
 def test_render_markdown(comparison):
     assert render_markdown(comparison, changed_only=True) == (
-        "# food\\-safety\\-law: 2009 → 2015\n"
+        "# food-safety-law: 2009 → 2015\n"
         "\n"
         "| type | clauses |\n"
         "| --- | ---: |\n"
@@ -514,27 +515,107 @@ def test_render_markdown(comparison):
         "### 第四十九条 → 第七十二条 (modified, 0.87)\n"
         "\n"
         "食品经营者应当按照食品标签标示的警示标志、警示说明或者注意事项的要求"
-        "~~，~~销售~~预包装~~食品。\n"
+        "<del>，</del>销售<del>预包装</del>食品。\n"
         "\n"
         "### 第六十九条 (added)\n"
         "\n"
-        "**生产经营转基因食品应当按照规定显著标示。**\n"
+        "<ins>生产经营转基因食品应当按照规定显著标示。</ins>\n"
         "\n"
         "### 第五十六条 (deleted)\n"
         "\n"
-        "~~地方各级人民政府鼓励食品规模化生产和连锁经营、配送。~~\n"
+        "<del>地方各级人民政府鼓励食品规模化生产和连锁经营、配送。</del>\n"
     )
 
 
-def test_markdown_escapes_special_characters():
-    assert escape_markdown("1. *a* [b](c) <x> | _y_ ~z~ #") == (
-        "1\\. \\*a\\* \\[b\\]\\(c\\) \\<x\\> \\| \\_y\\_ \\~z\\~ \\#"
+def test_markdown_escapes_only_what_markdown_would_read_as_markup():
+    # Real text keeps its hyphens, brackets and full stops: no markup can start there.
+    assert escape_markdown("food-safety-law (2015). 1.5万元 a+b #3 x>y") == (
+        "food-safety-law (2015). 1.5万元 a+b #3 x>y"
     )
-    new = clause("2015", "第一百条", text="第一款 *强调* 与 2. 项")
+    # Emphasis, code, links, HTML, strikethrough, math and entities, wherever they stand.
+    assert escape_markdown("*a* `b` [c](d) <e> ~f~ $g$ &amp; & \\") == (
+        "\\*a\\* \\`b\\` \\[c\\](d) \\<e> \\~f\\~ \\$g\\$ \\&amp; & \\\\"
+    )
+    # ``_`` only emphasises at the edge of a word.
+    assert escape_markdown("_y_ snake_case 食品_安全") == "\\_y\\_ snake_case 食品_安全"
+    # Block markup only at the start of a line: headings, quotes, lists, rules, tables.
+    for line, escaped in [
+        ("# 标题", "\\# 标题"),
+        ("> 引文", "\\> 引文"),
+        ("- 项", "\\- 项"),
+        ("+ 项", "\\+ 项"),
+        ("1. 项", "1\\. 项"),
+        ("2) 项", "2\\) 项"),
+        ("===", "\\==="),
+        ("| --- |", "\\| --- |"),
+        (":--", "\\:--"),
+    ]:
+        assert escape_markdown(line) == escaped
+        assert escape_markdown("甲\n" + line) == "甲\n" + escaped
+        assert escape_markdown(line, line_start=False) == line.replace("|", "|")
+    # In a table cell: pipes escaped, lines joined with <br>, no block markup possible.
+    assert escape_markdown("- 甲|乙\n1. 丙", table=True) == "- 甲\\|乙<br>1. 丙"
+
+
+# A hard line break, a backslash escape, one of the redline's marks, or any other character.
+_MARKDOWN_TOKEN = re.compile(
+    r"(\\\n)|\\([!-/:-@\[-`{-~])|<(/?)(del|ins)>|(.)", re.DOTALL
+)
+
+
+def markdown_sides(markdown):
+    """Read a Markdown redline back: the old and the new text, marks and escapes removed.
+
+    Every ``<`` of the text is escaped, so an unescaped ``<del>`` or ``<ins>`` is a mark.
+    """
+    old, new = [], []
+    open_tag = None
+    for match in _MARKDOWN_TOKEN.finditer(markdown):
+        line_break, escaped, closing, tag, char = match.groups()
+        if tag:
+            assert (tag == open_tag) if closing else open_tag is None, markdown
+            open_tag = None if closing else tag
+            continue
+        text = "\n" if line_break else escaped or char
+        if open_tag != "ins":
+            old.append(text)
+        if open_tag != "del":
+            new.append(text)
+    assert open_tag is None, markdown
+    return "".join(old), "".join(new)
+
+
+def test_markdown_redline_cannot_be_broken_by_its_text():
+    # 2009 第八十八条 → 2015 第一百二十八条, with markup put into both sides: what is in
+    # the text stays text, and the marks open and close where the diff says.
+    old = "# " + articles("2009")["第八十八条"] + " **~~<del>"
+    new = "1. " + articles("2015")["第一百二十八条"] + " </ins>*\\"
+    ops = diff_texts(old, new)
+    markdown = ops_to_markdown(ops)
+    assert markdown_sides(markdown) == (old, new)
+    assert markdown.startswith("<del># 第八十八</del><ins>1. 第一百二十八</ins>条")
+    # Marks are HTML: ~~ and ** would not open beside punctuation (要求~~，~~销售).
+    assert (
+        ops_to_markdown(diff_texts("要求，销售", "要求销售")) == "要求<del>，</del>销售"
+    )
+
+
+def test_markdown_redline_reads_back_on_real_articles():
+    for _, old, new in article_pairs(40):
+        old, new = layout_free(old), layout_free(new)
+        assert markdown_sides(ops_to_markdown(diff_texts(old, new))) == (old, new)
+
+
+def test_markdown_escapes_the_ascii_brackets_of_a_real_preamble():
+    # The 2015 animal epidemic prevention law cites an amending decision with <…>.
+    text = (CORPORA / "animal-epidemic-prevention-law" / "2015.txt").read_text()
+    line = next(line for line in text.splitlines() if "文物保护法>" in line)
+    new = clause("2015", "前言", text=line)
     output = render_markdown(
         Comparison("d", "a", "b", (change("added", [], [new], 0.0),))
     )
-    assert "**第一款 \\*强调\\* 与 2\\. 项**" in output
+    assert "《关于修改\\<中华人民共和国文物保护法>等十二部法律的决定》" in output
+    assert "\\-" not in output and "\\(" not in output
 
 
 def test_render_json(comparison):

@@ -2,8 +2,15 @@
 
 from pathlib import Path
 
+import opencc
+
 from policydiff.diff import diff_texts
-from policydiff.normalize import layout_free, repair_hard_wraps, unify_punctuation
+from policydiff.normalize import (
+    layout_free,
+    repair_hard_wraps,
+    script,
+    unify_punctuation,
+)
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
@@ -46,3 +53,67 @@ def test_a_draft_and_the_law_differ_only_in_words_not_layout():
     changes = [text for op, text in diff_texts(old, new) if op]
     assert "\n" not in "".join(changes)
     assert "合法" in changes and "诊疗、" in changes
+
+
+def read(law, version):
+    return (CORPORA / law / f"{version}.txt").read_text(encoding="utf-8")
+
+
+def article(text, label, next_label):
+    return text[text.index(label) : text.index(next_label)]
+
+
+def test_spaces_beside_chinese_are_layout():
+    # 第二条 as enacted (2015) and in the first draft, whose PDF has 适用 《…》.
+    law = article(read("animal-epidemic-prevention-law", "2015"), "第二条", "第三条")
+    draft = article(
+        read("animal-epidemic-prevention-law", "2020-draft-1"), "第二条", "第三条"
+    )
+    assert "适用 《" in draft
+    assert layout_free(draft) == layout_free(law)
+    assert "适用《中华人民共和国进出境动植物检疫法》" in layout_free(law)
+    # The 1997 text has a stray space every thirty characters, inside words.
+    old = article(
+        read("animal-epidemic-prevention-law", "1997"), "第四十九条", "第五十条"
+    )
+    assert "检疫证明的动 物" in old
+    assert "检疫证明的动物" in layout_free(old)
+    # 第四十一条 of 2013 has 资格条 件 where 2007 has 资格条件.
+    texts = [
+        article(read("animal-epidemic-prevention-law", v), "第四十一条", "第四十二条")
+        for v in ("2007", "2013")
+    ]
+    assert "资格条 件" in texts[1] and "资格条 件" not in texts[0]
+    assert layout_free(texts[0]) == layout_free(texts[1])
+
+
+def test_spaces_between_latin_words_and_numbers_are_kept():
+    assert layout_free("fine of  2000 yuan") == "fine of 2000 yuan"
+    # A number the 1997 text broke with a space stays broken: it is not beside Chinese.
+    old = article(
+        read("animal-epidemic-prevention-law", "1997"), "第五十一条", "第五十二条"
+    )
+    assert "并处2000元以上50 00元以下的罚款" in layout_free(old)
+
+
+def test_article_label_keeps_one_space():
+    enacted = read("animal-epidemic-prevention-law", "2015")
+    draft = read("animal-epidemic-prevention-law", "2020-draft-1")
+    assert "第一条　为了" in enacted and "第一条 为了" in draft
+    for text in (enacted, draft):
+        assert layout_free(article(text, "第一条", "第二条")).startswith(
+            "第一条 为了加强"
+        )
+    first = article(read("food-safety-law", "2009"), "第一条", "第二条")
+    assert layout_free(first.replace("　", "")).startswith("第一条 为保证")
+    assert layout_free(opencc.OpenCC("s2t").convert(first)).startswith("第一條 爲保證")
+    assert layout_free("第一章　总　　则") == "第一章 总则"
+
+
+def test_script_of_real_text():
+    first = article(read("food-safety-law", "2009"), "第一条", "第二条")
+    assert script(first) == "simplified"
+    assert script(opencc.OpenCC("s2t").convert(first)) == "traditional"
+    # 2015 has 著 (显著), which tw2s would change, but it is Simplified text.
+    assert script(read("food-safety-law", "2015")) == "simplified"
+    assert script("2015") is None

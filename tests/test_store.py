@@ -465,6 +465,17 @@ def test_clause_redlines_follow_the_layout_free_diff():
     assert "<del>" not in redlines[("new", "2:a1")]
 
 
+def test_clause_redlines_of_versions_in_different_scripts_keep_their_marks():
+    """A Traditional version against a Simplified one is diffed in Simplified: each side
+    of the side-by-side view is cut from that diff, not left unmarked."""
+    old = (_clause("1:a1", "第一條　爲保證食品安全，制定本法。"),)
+    new = (_clause("2:a1", "第一条 为了保证食品安全，制定本法。"),)
+    change = Change("modified", 0.9, "backbone", old, new, diff_clauses(old, new))
+    redlines = store.clause_redlines(change)
+    assert redlines[("new", "2:a1")] == "第一条 <ins>为了</ins>保证食品安全，制定本法。"
+    assert redlines[("old", "1:a1")] == "第一条 <del>为</del>保证食品安全，制定本法。"
+
+
 @pytest.mark.parametrize(
     "ops,texts,parts",
     [
