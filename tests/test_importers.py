@@ -725,6 +725,7 @@ def test_cli_add_a_web_page(corpus, tmp_path):
         f"  start: {START}",
         "  original_file: 2020.orig.html",
         f"  original_sha256: {sha256_file(page)}",
+        "  source: not recorded; record where the text comes from with --source",
     ]
     check = CliRunner().invoke(cli, ["check", BEIJING, "--corpus", "versions"])
     assert check.exit_code == 0, check.output
