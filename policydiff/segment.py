@@ -3,39 +3,64 @@
 Two genres, told apart by the text itself:
 
 * laws (第X条 / Article N at the start of lines): a clause is an article, with its paragraphs
-  and （一） items; 第X编/章/节 (Part, Chapter, Section) are headings;
+  and （一） items; 第X编/章/节 (Part, Chapter, Section) and 附件 are headings;
 * plans (一、 （一） 1. （1） headings): a clause is a paragraph under its headings, named by its
-  lead sentence; a numbered line that carries its own text is an item clause.
+  lead sentence; a numbered line that carries its own text is an item clause, and when it
+  opens with a title (（九）对标…环境。全面落实…) the paragraphs after it belong to it.
 
-Everything before the first heading or article (title, enactment notes, 目录) becomes ``front``
-clauses, so that every non-whitespace character of the text belongs to exactly one node.
+The title and notes before the text and a table of contents (目录) become ``front`` clauses,
+so that every character of the text belongs to exactly one node, but for its layout:
+whitespace (any Unicode space), invisible characters (a BOM, zero-width spaces) and PDF page
+numbers (— 3 —) left between clauses. Layout is read through: a page number or a hard wrap
+inside a clause stays in its text but not in its key. 條/節/編 are read as 条/节/编.
 Offsets always point into the original text: a clause's ``text`` is ``source[start:end]``.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from .errors import InputError
 from .model import Clause, ClauseTree, Heading, Sentence
-from .normalize import chinese_number, matching_key
+from .normalize import chinese_number, matching_key, to_simplified
 
 _NUM = r"[一二三四五六七八九十百千零〇两\d０-９]+"
-_SPACE = "[\\s\u3000\u00a0]"
+# Whitespace of every kind, and the invisible characters web pages indent or pad with.
+_INVISIBLE_CHARS = "\u200b-\u200d\u2060\ufeff"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+_BLANK = rf"[\s{_INVISIBLE_CHARS}]"
+_EDGE_BLANKS = re.compile(rf"^{_BLANK}+|{_BLANK}+$")
+# PDF copies set Arabic numbers apart: 第 1 条.
+_PAD = r"[ \u3000\u00a0]?"
+_HEADING_KIND = r"部分|分[编編]|[编編章节節篇]"
 
-# 第一百二十条之一: an article inserted by an amendment after 第一百二十条.
-ARTICLE = re.compile(rf"^第({_NUM})条(?:之({_NUM}))?(?:{_SPACE}+|(?=\S)|$)")
-# Where a text run together into one line (pasted from a web page) starts its next article:
-# after a sentence end, at 第X条 followed by a space.
-RUN_ON_ARTICLE = re.compile(rf"(?<=[。；;])[ \t\u3000]*(?=第{_NUM}条[ \t\u3000])")
+# 第一百二十条之一: an article inserted by an amendment after 第一百二十条 (條 in Traditional).
+ARTICLE = re.compile(
+    rf"^第{_PAD}({_NUM}){_PAD}[条條](?:之({_NUM}))?(?:{_BLANK}+|(?=\S)|$)"
+)
 ARTICLE_EN = re.compile(r"^(?:Article|ARTICLE|Art\.)\s+(\d+)\b\.?")
-LAW_HEADING = re.compile(rf"^第({_NUM})(部分|分编|[编章节])(?:{_SPACE}*)(.*)$")
+LAW_HEADING = re.compile(rf"^第{_PAD}({_NUM}){_PAD}({_HEADING_KIND}){_BLANK}*(.*)$")
 LAW_HEADING_EN = re.compile(
     r"^(Part|PART|Chapter|CHAPTER|Section|SECTION)\s+([IVXLC\d]+)\b[.:]?\s*(.*)$"
 )
+# 附件1, 附件2：开放措施清单: an annex after the text is a part of its own.
+ANNEX = re.compile(rf"^(附件(?:{_BLANK}*{_NUM})?)(?:{_BLANK}*[:：]|{_BLANK}+|$)(.*)$")
+# An article or heading number anywhere in a line: where a text that lost its line breaks
+# (pasted from a web page) starts its next part.
+STRUCTURE_MARK = re.compile(
+    rf"第{_PAD}{_NUM}{_PAD}(?:(?P<article>[条條])|{_HEADING_KIND})"
+)
+# A PDF page number left in a text copy: — 3 —, - 12 -.
+PAGE_NUMBER = re.compile(
+    r"^[^\S\n]*[-—–－─]+[^\S\n]*\d{1,4}[^\S\n]*[-—–－─]+[^\S\n]*$", re.MULTILINE
+)
 LAW_HEADING_RANK = {
+    "附件": 0,  # an annex closes every part of the text before it
     "编": 1,
+    "篇": 1,  # five-year plans: 第一篇 › 第一章
     "部分": 1,  # plans: 第一部分 总体要求
     "Part": 1,
     "PART": 1,
@@ -53,16 +78,24 @@ PLAN_MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (3, re.compile(r"^(\d{1,2})[.．、](?!\d)\s*(.*)$")),
     (3.5, re.compile(r"^(\d{1,2}\.\d{1,2})\.?\s+(.*)$")),
     (4, re.compile(r"^[（(](\d{1,2})[）)]\s*(.*)$")),
+    (4, re.compile(r"^(\d{1,2})[）)]\s*(.*)$")),  # 1） and 1) are written for （1） too
     (5, re.compile(r"^([①-⑳])\s*(.*)$")),
 )
-CONTENTS_LINE = re.compile(rf"^目{_SPACE}*录$|^Contents$|^CONTENTS$")
-# A cross-reference that a hard wrap put at the start of a line, not a new article.
-CROSS_REFERENCE_TAIL = re.compile(r"^(?:[、至和或及]|规定|的规定|第)")
+CONTENTS_LINE = re.compile(rf"^目{_BLANK}*[录錄]$|^Contents$|^CONTENTS$")
+# A cross-reference that a hard wrap put at the start of a line, not a new article:
+# 第三十条规定…, Article 3 of this Law.
+CROSS_REFERENCE_TAIL = re.compile(r"^(?:[、至和或及]|规定|的规定|第|\s*[a-z,;])")
 SENTENCE_END = "。！？!?"
-LINE_END = "。！？；：!?;:"
+LINE_END = "。！？；：!?;:."
 CLOSERS = "”’」』）)》】\"'"
-HEADING_MAX_CHARS = 40
+# Columns, a CJK character taking two: 40 Chinese characters, or 80 Latin ones.
+HEADING_MAX_WIDTH = 80
 LABEL_LEAD_CHARS = 24
+# Punctuation that a sentence has and a title does not.
+_SENTENCE_PUNCTUATION = re.compile(r"[。！？；：，!?;:,]")
+_FIRST_SENTENCE = re.compile(
+    rf"[^{SENTENCE_END}]*[{SENTENCE_END}][{re.escape(CLOSERS)}]*"
+)
 
 
 @dataclass
@@ -70,6 +103,18 @@ class _Line:
     start: int
     end: int
     text: str  # stripped of surrounding whitespace; start/end point at it
+    after_blank: bool = False  # a blank line comes before it (not a page break)
+    indent: str = ""  # the whitespace before it on its line
+
+    @property
+    def chars(self) -> int:
+        """How many characters the line takes, with its indentation."""
+        return len(self.indent) + len(self.text)
+
+    @property
+    def columns(self) -> int:
+        """How many columns the line takes, with its indentation."""
+        return _width(self.indent + self.text)
 
 
 @dataclass
@@ -81,7 +126,8 @@ class _Block:
     rank: int = 0
     number: str = ""
     numeral: int | None = None
-    title: str = ""
+    title: str = ""  # a heading's title; the title an item opens with, if any
+    display: str = ""  # how the heading reads in a path, when not its first line
 
     @property
     def start(self) -> int:
@@ -97,9 +143,9 @@ def segment(text: str, label: str = "") -> ClauseTree:
 
     :param label: the version label, used as the prefix of every clause id (``2009:a12``).
     """
-    if not text.strip():
-        raise InputError(f"{label or 'text'}: the text is empty")
     lines = _split_lines(text)
+    if not lines:
+        raise InputError(f"{label or 'text'}: the text is empty")
     blocks = _law_blocks(lines) if _is_law(lines) else _plan_blocks(lines)
     return _build_tree(text, blocks, label)
 
@@ -108,19 +154,71 @@ def segment(text: str, label: str = "") -> ClauseTree:
 
 
 def _split_lines(text: str) -> list[_Line]:
-    """The non-blank lines of ``text``, stripped, with their offsets; a line that runs
-    several articles together is cut before each of them."""
-    lines = []
-    for match in re.finditer(r"[^\n]*", text):
-        cuts = [0] + [m.end() for m in RUN_ON_ARTICLE.finditer(match.group())]
-        for a, b in zip(cuts, cuts[1:] + [len(match.group())]):
-            raw = match.group()[a:b]
-            stripped = raw.strip(" \t\r\f\v\u3000\u00a0\ufeff")
-            if not stripped.strip():
+    """The lines of ``text`` that carry text, stripped, with their offsets and whether a
+    blank line comes before them; a line that runs several articles or headings together
+    is cut before each of them, and a page number is skipped with the blank lines around
+    it (a page break is no paragraph break)."""
+    lines: list[_Line] = []
+    gap: set[str] = set()
+    for match in re.finditer(r"^.*$", text, re.MULTILINE):
+        physical = match.group()
+        if not _strip(physical):
+            gap.add("blank")
+            continue
+        if PAGE_NUMBER.match(physical):
+            gap.add("page")
+            continue
+        cuts = [0, *_run_on_cuts(physical), len(physical)]
+        for a, b in itertools.pairwise(cuts):
+            piece = physical[a:b]
+            stripped = _strip(piece)
+            if not stripped:
                 continue
-            start = match.start() + a + raw.index(stripped)
-            lines.append(_Line(start, start + len(stripped), stripped))
+            start = match.start() + a + piece.index(stripped)
+            indent = text[match.start() : start] if a == 0 else ""
+            after_blank = gap == {"blank"}
+            lines.append(
+                _Line(start, start + len(stripped), stripped, after_blank, indent)
+            )
+            gap = set()
     return lines
+
+
+def _strip(text: str) -> str:
+    """``text`` without the whitespace and invisible characters around it."""
+    return _EDGE_BLANKS.sub("", text)
+
+
+def _run_on_cuts(line: str) -> list[int]:
+    """Where to cut a line that runs a law together: before an article that follows a
+    sentence end and is set apart by a space (…制定本法。第二条　…), before a heading that
+    follows a sentence end, and before whatever follows a heading's short title
+    (第一章　总则　第一条 …), so that a whole law pasted as one line reads as it was printed."""
+    marks = list(STRUCTURE_MARK.finditer(line))
+    cuts = []
+    # Whether the previous mark was a heading, whose title runs up to this mark.
+    after_title = False
+    for k, mark in enumerate(marks):
+        before = _strip(line[: mark.start()])
+        after_sentence = before[-1:] in ("", "。", "；", ";")
+        if mark["article"]:
+            spaced = re.match(rf"(?:之{_NUM})?{_BLANK}", line[mark.end() :])
+            cut = after_title or (after_sentence and spaced)
+            after_title = False
+        else:
+            following = marks[k + 1].start() if k + 1 < len(marks) else len(line)
+            title = line[mark.end() : following]
+            cut = (after_title or after_sentence) and _is_heading_title(title)
+            after_title = cut
+        if cut and before:
+            cuts.append(mark.start())
+    return cuts
+
+
+def _is_heading_title(text: str) -> bool:
+    """Whether ``text`` can be a heading's title: short, without a sentence's punctuation."""
+    short = _width(_strip(text)) <= HEADING_MAX_WIDTH
+    return short and not _SENTENCE_PUNCTUATION.search(text)
 
 
 def _is_law(lines: list[_Line]) -> bool:
@@ -134,20 +232,76 @@ def _ends_line(text: str) -> bool:
     return text.rstrip(CLOSERS)[-1:] in LINE_END
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in print: two for a CJK character, one for a Latin one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _is_title_like(text: str) -> bool:
+    """A line that stands alone: a title, a document number, 附件, （此件公开发布）, a 专栏
+    title: short, ending no sentence and without a sentence's punctuation inside."""
+    return _is_heading_title(text) and not _ends_line(text)
+
+
+def _joined(lines: list[_Line]) -> str:
+    """The text of hard-wrapped lines read as one: joined directly in Chinese, with a
+    space between Latin words."""
+    text = lines[0].text
+    for line in lines[1:]:
+        text += _glue(text, line.text) + line.text
+    return text
+
+
+def _glue(left: str, right: str) -> str:
+    return " " if left[-1:].isascii() and right[:1].isascii() else ""
+
+
+# ---------------------------------------------------------------------------- contents
+
+
+def _contents_end(texts: list[str], i: int) -> int:
+    """Where a table of contents that starts at ``texts[i]`` (目录) ends: its entries are
+    heading lines, and the text begins where its first entry comes again (a 第一节 may
+    come under every chapter, and the text's own 第一章 does not)."""
+    first = None
+    j = i + 1
+    while j < len(texts):
+        entry = _contents_entry(texts[j])
+        if entry is None or entry == first:
+            break
+        first = first or entry
+        j += 1
+    return j
+
+
+def _contents_entry(text: str) -> tuple[float, str] | None:
+    """The (rank, number) of a table of contents entry, or None for a line that is not one."""
+    marker = _plan_marker(text)
+    if marker is None:
+        return None
+    rank, number, rest = marker
+    if _width(rest) > HEADING_MAX_WIDTH or _count_sentences(rest) > 1:
+        return None
+    return rank, number
+
+
 # ---------------------------------------------------------------------------- laws
 
 
 def _law_heading(text: str) -> tuple[int, str, str] | None:
-    """Return (rank, number, title) when ``text`` is a 第X章-style heading line."""
+    """Return (rank, number, title) when ``text`` is a 第X章-style heading line (or 附件)."""
     match = LAW_HEADING.match(text)
     if match:
         numeral, kind, title = match.groups()
-        if len(title) > HEADING_MAX_CHARS or "。" in title or ARTICLE.match(title):
+        if _width(title) > HEADING_MAX_WIDTH or "。" in title or ARTICLE.match(title):
             return None
-        rank = LAW_HEADING_RANK.get(kind, LAW_HEADING_RANK_DEFAULT)
-        return rank, f"第{numeral}{kind}", title.strip(" \u3000")
+        rank = LAW_HEADING_RANK.get(to_simplified(kind), LAW_HEADING_RANK_DEFAULT)
+        return rank, f"第{numeral}{kind}", _strip(title)
+    match = ANNEX.match(text)
+    if match and _is_heading_title(match.group(2)):
+        return LAW_HEADING_RANK["附件"], match.group(1), _strip(match.group(2))
     match = LAW_HEADING_EN.match(text)
-    if match and len(match.group(3)) <= HEADING_MAX_CHARS * 2:
+    if match and _width(match.group(3)) <= HEADING_MAX_WIDTH:
         kind, numeral, title = match.groups()
         return (
             LAW_HEADING_RANK.get(kind, LAW_HEADING_RANK_DEFAULT),
@@ -169,7 +323,7 @@ def _article_start(
     if number is None:
         return None
     tail = line.text[match.end() :]
-    label = match.group().strip(" \u3000\t")
+    label = _strip(match.group())
     if match.re is ARTICLE and match.group(2):
         # An inserted article (第X条之一) follows article X itself.
         return (label, number) if number == last_number else None
@@ -199,23 +353,17 @@ def _article_start(
 def _law_blocks(lines: list[_Line]) -> list[_Block]:
     blocks: list[_Block] = []
     last_number = 0
-    in_contents = False
-    contents_seen: set[str] = set()
     current: _Block | None = None
-    for i, line in enumerate(lines):
+    i = 0
+    while i < len(lines):
+        line = lines[i]
         previous = lines[i - 1] if i else None
-        heading = _law_heading(line.text)
-        if in_contents:
-            if heading and heading[1] not in contents_seen:
-                contents_seen.add(heading[1])
-                current.lines.append(line)
-                continue
-            in_contents = False
         if CONTENTS_LINE.match(line.text) and last_number == 0:
-            current = _Block("front", [line], title="目录")
-            blocks.append(current)
-            in_contents = True
+            end = _contents_end([line.text for line in lines], i)
+            blocks.append(_Block("front", lines[i:end], title="目录"))
+            current, i = None, end
             continue
+        heading = _law_heading(line.text)
         article = _article_start(line, previous, last_number)
         if article:
             label, last_number = article
@@ -225,9 +373,11 @@ def _law_blocks(lines: list[_Line]) -> list[_Block]:
             current is None or current.role != "article" or _ends_line(previous.text)
         ):
             rank, number, title = heading
-            blocks.append(
-                _Block("heading", [line], rank=rank, number=number, title=title)
-            )
+            current = _Block("heading", [line], rank=rank, number=number, title=title)
+            while i + 1 < len(lines) and _continues_heading(current, lines[i + 1]):
+                i += 1
+                _extend_heading(current, lines[i])
+            blocks.append(current)
             current = None
         elif current is not None and current.role in ("article", "paragraph"):
             current.lines.append(line)
@@ -241,7 +391,32 @@ def _law_blocks(lines: list[_Line]) -> list[_Block]:
             blocks.append(current)
             if role == "front":
                 current = None  # one front clause per line: title, notes, …
+        i += 1
     return blocks
+
+
+def _continues_heading(heading: _Block, line: _Line) -> bool:
+    """Whether ``line`` is the rest of a heading split over two lines (第二章 / 动物疫病的
+    预防, or a long title hard-wrapped): in a law a heading is followed by an article or
+    another heading, not by a short line that ends no sentence."""
+    return (
+        _plan_marker(line.text) is None
+        and not ARTICLE.match(line.text)
+        and not ARTICLE_EN.match(line.text)
+        and not CONTENTS_LINE.match(line.text)
+        and _is_title_like(line.text)
+        and _width(heading.title + line.text) <= HEADING_MAX_WIDTH
+    )
+
+
+def _extend_heading(heading: _Block, line: _Line) -> None:
+    """Add the next line of a split heading to its title and to how it reads: after a bare
+    number with a space (第二章 动物疫病的预防), after a title as wrapped lines join."""
+    shown = heading.display or heading.lines[0].text
+    glue = _glue(heading.title, line.text) if heading.title else " "
+    heading.lines.append(line)
+    heading.title = (heading.title + glue if heading.title else "") + line.text
+    heading.display = shown + glue + line.text
 
 
 def _has_heading(blocks: list[_Block]) -> bool:
@@ -251,7 +426,7 @@ def _has_heading(blocks: list[_Block]) -> bool:
 # ---------------------------------------------------------------------------- plans
 
 
-def _plan_marker(text: str) -> tuple[int, str, str] | None:
+def _plan_marker(text: str) -> tuple[float, str, str] | None:
     for rank, pattern in PLAN_MARKERS:
         match = pattern.match(text)
         if match:
@@ -262,17 +437,22 @@ def _plan_marker(text: str) -> tuple[int, str, str] | None:
     return None
 
 
-def _is_heading_line(marker: tuple[int, str, str], following: _Line | None) -> bool:
+def _is_heading_line(
+    marker: tuple[float, str, str], following: _Line | None, in_list: bool
+) -> bool:
     """A numbered line is a heading when it is short, one sentence at most, and what follows
     it is body text or deeper numbering; otherwise it is an item that carries its own text.
+    The last entry of a list of short items is an item too, whatever follows it.
     """
     rank, _, rest = marker
-    if len(rest) > HEADING_MAX_CHARS or _count_sentences(rest) > 1:
+    if _width(rest) > HEADING_MAX_WIDTH or _count_sentences(rest) > 1:
         return False
     if following is None:
         return False
     next_marker = _plan_marker(following.text)
-    return next_marker is None or next_marker[0] > rank
+    if next_marker is None:
+        return not in_list
+    return next_marker[0] > rank
 
 
 def _count_sentences(text: str) -> int:
@@ -280,27 +460,143 @@ def _count_sentences(text: str) -> int:
 
 
 def _plan_blocks(lines: list[_Line]) -> list[_Block]:
+    paragraphs = _paragraph_lines(lines)
+    texts = [_joined(p) for p in paragraphs]
     blocks: list[_Block] = []
-    current: _Block | None = None
-    for i, line in enumerate(lines):
-        marker = _plan_marker(line.text)
-        following = lines[i + 1] if i + 1 < len(lines) else None
-        if marker and _is_heading_line(marker, following):
-            rank, number, title = marker
-            blocks.append(
-                _Block("heading", [line], rank=rank, number=number, title=title)
-            )
-            current = None
-        elif marker:
-            rank, number, _ = marker
-            current = _Block("item", [line], rank=rank, number=number)
-            blocks.append(current)
-        elif current is not None and not _ends_line(current.lines[-1].text):
-            current.lines.append(line)  # a hard line break inside a sentence
+    # For each rank, whether the last numbered line at that rank was a list entry.
+    in_list: dict[float, bool] = {}
+    k = 0
+    while k < len(paragraphs):
+        text = texts[k]
+        following = paragraphs[k + 1][0] if k + 1 < len(paragraphs) else None
+        marker = _plan_marker(text)
+        if CONTENTS_LINE.match(text) and not _has_heading(blocks):
+            end = _contents_end(texts, k)
+            contents = [line for p in paragraphs[k:end] for line in p]
+            blocks.append(_Block("front", contents, title="目录"))
+            k = end
+            continue
+        if marker:
+            rank = marker[0]
+            block = _numbered_block(marker, paragraphs[k], text, following, in_list)
+            in_list = {r: e for r, e in in_list.items() if r < rank}
+            in_list[rank] = block.role == "item" and not block.title
+        elif all(b.role == "front" for b in blocks) and _is_title_like(text):
+            block = _Block("front", paragraphs[k])  # the title, a document number, …
         else:
-            current = _Block("paragraph", [line])
-            blocks.append(current)
+            block = _Block("paragraph", paragraphs[k])
+        blocks.append(block)
+        k += 1
     return blocks
+
+
+def _numbered_block(
+    marker: tuple[float, str, str],
+    lines: list[_Line],
+    text: str,
+    following: _Line | None,
+    in_list: dict[float, bool],
+) -> _Block:
+    """A numbered paragraph as a heading or as an item, with how it reads in a path."""
+    rank, number, rest = marker
+    if _is_heading_line(marker, following, in_list.get(rank, False)):
+        return _Block(
+            "heading", lines, rank=rank, number=number, title=rest, display=text
+        )
+    title = _opening_title(rest)
+    display = text[: len(text) - len(rest) + len(title)] if title else ""
+    return _Block("item", lines, rank=rank, number=number, title=title, display=display)
+
+
+def _opening_title(rest: str) -> str:
+    """The title a numbered paragraph opens with (对标国际先进规则，打造一流营商环境。 in
+    （九）对标…环境。全面落实…): a short first sentence with more text after it."""
+    first = _FIRST_SENTENCE.match(rest)
+    if first and rest[first.end() :].strip():
+        return first.group() if _width(first.group()) <= HEADING_MAX_WIDTH else ""
+    return ""
+
+
+def _paragraph_lines(lines: list[_Line]) -> list[list[_Line]]:
+    """Group the lines of a plan into paragraphs: a sentence broken by a hard wrap or a
+    line break runs on into the next line; a numbered line starts a paragraph of its own.
+    """
+    layout = _layout(lines)
+    paragraphs: list[list[_Line]] = []
+    for line in lines:
+        if paragraphs and _runs_on(paragraphs[-1], line, layout):
+            paragraphs[-1].append(line)
+        else:
+            paragraphs.append([line])
+    return paragraphs
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a text was hard-wrapped, in characters and in columns (a PDF fits more digits
+    in a line, a text editor does not), and whether blank lines set its paragraphs apart.
+    """
+
+    chars: float
+    columns: float
+    blank_paragraphs: bool
+
+
+def _layout(lines: list[_Line]) -> _Layout | None:
+    """How the text was laid out, or None when it was not hard-wrapped."""
+    chars = _common_longest([line.chars for line in lines])
+    columns = _common_longest([line.columns for line in lines])
+    if chars is None and columns is None:
+        return None
+    # Blank lines one line in ten or more; a page break now and then sets nothing apart.
+    blank_paragraphs = sum(line.after_blank for line in lines) * 10 >= len(lines)
+    return _Layout(chars or float("inf"), columns or float("inf"), blank_paragraphs)
+
+
+def _common_longest(lengths: list[int]) -> int | None:
+    """The length hardly any line passes, when two lines in five or more come near it
+    (within a word's length, in Latin text)."""
+    lengths = sorted(lengths)
+    longest = lengths[len(lengths) * 19 // 20]
+    reaching = sum(1 for n in lengths if n >= longest * 0.85)
+    return longest if len(lengths) >= 5 and reaching * 5 >= len(lengths) * 2 else None
+
+
+def _runs_on(paragraph: list[_Line], line: _Line, layout: _Layout | None) -> bool:
+    """Whether ``line`` carries on the paragraph before it. In a text that sets its
+    paragraphs apart with blank lines, only a blank line or a numbered line starts anew.
+    After a line that a hard wrap broke inside a sentence, ``line`` carries on even across
+    a page break or when it starts like a number (…监管方式代码121 / 0）…, …under section /
+    7.  This requirement…). Otherwise a numbered line starts anew, and so does a line
+    after a blank line, a numbered heading, a sentence end, or a line that stands alone
+    (a title, 附件, （此件公开发布）)."""
+    previous = paragraph[-1]
+    unfinished = not _ends_line(previous.text)
+    blank_paragraphs = layout is not None and layout.blank_paragraphs
+    if line.after_blank and blank_paragraphs:
+        return False
+    if unfinished and _is_wrapped(previous, line, layout):
+        return True
+    if line.after_blank or _plan_marker(line.text):
+        return False
+    if blank_paragraphs:
+        return True
+    if _plan_marker(paragraph[0].text):
+        return False
+    return unfinished and not _is_title_like(previous.text)
+
+
+def _is_wrapped(previous: _Line, line: _Line, layout: _Layout | None) -> bool:
+    """Whether ``previous`` was wrapped at the margin: the next line's first word would
+    not have fitted after it (give or take a tenth: a text editor fills lines loosely); a
+    Chinese line reaches the margin, or stops a character short (a comma may not start a
+    line)."""
+    if layout is None:
+        return False
+    word = re.match(r"[A-Za-z'\"(-]+", line.text)
+    if word:
+        return previous.columns + 1 + len(word.group()) > layout.columns * 0.9
+    return previous.chars >= layout.chars - 1 or previous.columns >= layout.columns - 2
 
 
 # ---------------------------------------------------------------------------- tree
@@ -310,22 +606,31 @@ def _build_tree(text: str, blocks: list[_Block], label: str) -> ClauseTree:
     prefix = f"{label}:" if label else ""
     headings: list[Heading] = []
     clauses: list[Clause] = []
-    stack: list[tuple[_Block, Heading]] = []
+    stack: list[tuple[_Block, Heading | None]] = []
     counters: dict[tuple, int] = {}
     used_ids: set[str] = set()
     for block in blocks:
-        if block.role == "heading":
+        if block.role in ("heading", "item"):
             while stack and stack[-1][0].rank >= block.rank:
-                stack.pop()
+                stack.pop()  # a numbered line closes the sections it is a sibling of
+        if block.role == "heading":
             heading = _make_heading(text, block, stack, prefix, len(headings))
             headings.append(heading)
             stack.append((block, heading))
             continue
-        address = tuple(_address_part(b) for b, _ in stack)
-        counters[(block.role, address)] = counters.get((block.role, address), 0) + 1
+        # Places whose addresses read the same (the text before section 0 and section 0
+        # itself, both 0) share one numbering, so that ids stay unique.
+        place = _place(b for b, _ in stack)
+        counters[(block.role, place)] = counters.get((block.role, place), 0) + 1
         clause_id = _unique(
-            prefix + _clause_address(block, address, counters), used_ids
+            prefix + _clause_address(block, place, counters[(block.role, place)]),
+            used_ids,
         )
+        if block.role == "item" and block.title:
+            # An item that opens with a title is a heading run into its first paragraph:
+            # it heads its own path and the paragraphs after it, its second, third, …
+            stack.append((block, None))
+            counters[("paragraph", _place(b for b, _ in stack))] = 1
         clauses.append(_make_clause(text, block, stack, clause_id, len(clauses)))
     return ClauseTree(
         text=text, headings=tuple(headings), clauses=tuple(clauses), label=label
@@ -333,15 +638,24 @@ def _build_tree(text: str, blocks: list[_Block], label: str) -> ClauseTree:
 
 
 def _address_part(block: _Block) -> str:
+    """How a heading or an item is named in clause ids: by its number (第三章 → 3, （二） → 2),
+    an annex as annex1, so that it does not stand for the text's own 一、."""
+    annex = block.number.startswith("附件")
     if block.numeral is None:
         heading = LAW_HEADING.match(block.number)
-        numeral = heading.group(1) if heading else block.number
-        block.numeral = chinese_number(numeral) if numeral else None
+        numeral = heading.group(1) if heading else block.number.removeprefix("附件")
+        block.numeral = chinese_number(numeral) if _strip(numeral) else None
+    if annex:
+        return f"annex{'' if block.numeral is None else block.numeral}"
     return str(block.numeral) if block.numeral is not None else block.number
 
 
-def _clause_address(block: _Block, address: tuple[str, ...], counters: dict) -> str:
-    count = counters[(block.role, address)]
+def _place(blocks) -> str:
+    """The address of the headings (and items) a clause is under: 2.3, or 0 for none."""
+    return ".".join(_address_part(b) for b in blocks) or "0"
+
+
+def _clause_address(block: _Block, place: str, count: int) -> str:
     if block.role == "article":
         inserted = ARTICLE.match(block.number)
         if inserted and inserted.group(2):
@@ -349,10 +663,9 @@ def _clause_address(block: _Block, address: tuple[str, ...], counters: dict) -> 
         return f"a{block.numeral}"
     if block.role == "front":
         return f"f{count}"
-    base = ".".join(address) if address else "0"
     if block.role == "item":
-        return f"{base}.{_address_part(block)}"
-    return f"{base}.p{count}"
+        return f"{place}.{_address_part(block)}"
+    return f"{place}.p{count}"
 
 
 def _unique(candidate: str, used: set[str]) -> str:
@@ -365,7 +678,9 @@ def _unique(candidate: str, used: set[str]) -> str:
 
 
 def _heading_display(block: _Block) -> str:
-    return block.lines[0].text
+    """How a heading reads in a path: its line, or its lines joined when it was split, and
+    for an item that opens a section, its number and title."""
+    return block.display or block.lines[0].text
 
 
 def _make_heading(
@@ -399,7 +714,7 @@ def _make_clause(
         text=source,
         start=block.start,
         end=block.end,
-        key=matching_key(source[body_offset:]),
+        key=_key(source[body_offset:]),
         sentences=sentences,
         number=block.numeral if block.role == "article" else None,
     )
@@ -412,10 +727,16 @@ def _label_length(block: _Block, source: str) -> int:
         return match.end() if match else 0
     if block.role == "item":
         for _, pattern in PLAN_MARKERS:
-            match = pattern.match(source)
+            match = pattern.match(block.lines[0].text)  # the pattern reads one line
             if match:
                 return match.start(2)
     return 0
+
+
+def _key(text: str) -> str:
+    """The matching key of a clause's or a sentence's text, without its layout: PDF page
+    numbers and the invisible characters web pages indent with."""
+    return matching_key(_INVISIBLE.sub("", PAGE_NUMBER.sub("", text)))
 
 
 def _lead(body: str) -> str:
@@ -429,20 +750,32 @@ def _lead(body: str) -> str:
 def _clause_label(block: _Block, stack: list, body: str) -> str:
     if block.role == "article":
         return block.number
-    parts = [_numbering(b) for b, _ in stack]
+    numbered = [b for b, _ in stack if b is not block]
     if block.role == "item":
-        parts.append(_numbering(block))
-    numbers = ""
-    for part in parts:  # 二（三）, but 2 1.1 where digits would run together
-        numbers += " " + part if numbers[-1:].isdigit() and part[:1].isdigit() else part
-    if numbers and numbers[-1] not in "）)":
+        numbered.append(block)
+    numbers, spaced = "", False
+    for b in numbered:  # 二（三）, but 2 1.1 where digits would run together
+        part = _numbering(b)
+        if spaced or numbers[-1:].isdigit() and part[:1].isdigit():
+            numbers += " "
+        numbers += part
+        spaced = _is_named_number(b)
+    lead = _lead(body)
+    if spaced or numbers[-1:] == ")" and lead[:1].isascii():
+        numbers += " "  # 第一部分 到2025年…, 附件1 序号, (1) assert…
+    elif numbers and numbers[-1] not in "）)":
         numbers += "、" if not numbers[-1].isascii() else ". "
-    return f"{numbers}{_lead(body)}"
+    return f"{numbers}{lead}"
+
+
+def _is_named_number(block: _Block) -> bool:
+    """Whether a heading's number reads as words (第一章, 附件1) rather than as a mark (二、)."""
+    return block.role == "heading" and block.rank <= 0
 
 
 def _numbering(block: _Block) -> str:
     """How a heading's number reads inside a label: 二 for 二、, （三） for （三）."""
-    if block.role == "heading" and block.rank <= 0:
+    if _is_named_number(block):
         return block.number
     line = block.lines[0].text
     for rank, pattern in PLAN_MARKERS:
@@ -459,7 +792,7 @@ def _numbering(block: _Block) -> str:
 _SENTENCE_BREAK = re.compile(
     rf"[{SENTENCE_END}][{re.escape(CLOSERS)}]*"
     r"|(?<=[a-z0-9\)])[.](?=\s+[A-Z(])"
-    rf"|[；;：:][{re.escape(CLOSERS)}]*(?=[ \t\u3000]*\n)"
+    rf"|[；;：:][{re.escape(CLOSERS)}]*(?=[ \t\u3000\r]*\n)"
 )
 
 
@@ -491,7 +824,7 @@ def split_sentences(
                 text=source[a:b],
                 start=start + a,
                 end=start + b,
-                key=matching_key(source[key_from:b]),
+                key=_key(source[key_from:b]),
             )
         )
     return tuple(sentences)
