@@ -12,7 +12,8 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
-_WHITESPACE = re.compile(r"\s+")
+# Whitespace, and the invisible characters web pages pad with (zero-width spaces, a BOM).
+_WHITESPACE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
 
 CHINESE_DIGITS = {
     "零": 0,
@@ -122,8 +123,8 @@ _HALF_TO_FULL = str.maketrans(
 _HALF_PUNCTUATION = re.compile(r"[,;:?!()]")
 _LINE_END = "。！？；：!?;:”’」』）)》】"
 _ITEM_START = re.compile(
-    r"^(?:第[一二三四五六七八九十百千零〇两\d]+[条章节编]|[（(][一二三四五六七八九十\d]+[）)]"
-    r"|[一二三四五六七八九十]+、|\d{1,2}[.．、]|[①-⑳])"
+    r"^(?:第[一二三四五六七八九十百千零〇两兩\d]+[条條章节節编編]|[（(][一二三四五六七八九十\d]+[）)]"
+    r"|[一二三四五六七八九十]+、|\d{1,2}[.．、）)]|[①-⑳])"
 )
 _SPACES = re.compile(r"[^\S\n]+")
 # Characters a Chinese (or Japanese) text sets without spaces between them: ideographs,
@@ -203,7 +204,9 @@ def _drop_cjk_spaces(line: str) -> str:
     return label.group(1) + " " + _SPACE_BESIDE_CJK.sub("", line[label.end() :])
 
 
-_HEADING_NUMBER = re.compile(r"^\S*?[章节编、）)]\s*|^第\S+[章节编]\s*")
+_HEADING_NUMBER = re.compile(
+    r"^附件\s*\d*\s*[:：]?\s*|^\S*?[章节節编編篇、）)]\s*|^第\S+[章节節编編篇]\s*"
+)
 
 
 def section_title(heading: str) -> str:

@@ -3,12 +3,15 @@
 from pathlib import Path
 
 import opencc
+import pytest
 
 from policydiff.diff import diff_texts
 from policydiff.normalize import (
     layout_free,
+    matching_key,
     repair_hard_wraps,
     script,
+    section_title,
     unify_punctuation,
 )
 
@@ -117,3 +120,23 @@ def test_script_of_real_text():
     # 2015 has 著 (显著), which tw2s would change, but it is Simplified text.
     assert script(read("food-safety-law", "2015")) == "simplified"
     assert script("2015") is None
+
+
+@pytest.mark.parametrize(
+    "heading,title",
+    [
+        ("第二章　食品安全风险监测和评估", "食品安全风险监测和评估"),
+        ("第二節　食品安全风险监测和评估", "食品安全风险监测和评估"),  # Traditional
+        ("第三篇 组织实施", "组织实施"),  # five-year plan outlines
+        ("附件1：开放措施清单", "开放措施清单"),
+        ("二、主要任务", "主要任务"),
+    ],
+)
+def test_a_renumbered_section_compares_by_its_title(heading, title):
+    assert section_title(heading) == title
+
+
+def test_invisible_characters_do_not_count_in_matching():
+    """Zero-width spaces and a stray BOM, which web pages pad text with."""
+    padded = "第一条\u200b为了保证\ufeff食品安全\u2060，制定本法。"
+    assert matching_key(padded) == matching_key("第一条为了保证食品安全，制定本法。")
