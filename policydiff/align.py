@@ -271,18 +271,27 @@ def coverage(part: Vector, whole: Vector) -> float:
 
 
 def _candidates(index: _Index, options: AlignOptions) -> dict[tuple[int, int], float]:
-    """Candidate pairs (old i, new j) → cosine, from both directions' nearest neighbours."""
+    """Candidate pairs (old i, new j) → cosine, from both directions' nearest neighbours.
+
+    Front matter (a title, enactment notes, a table of contents) pairs only with front
+    matter: a plan's title quoted in its closing paragraph is not a part of it.
+    """
     pairs: dict[tuple[int, int], float] = {}
     for i in range(len(index.old)):
         for j, score in index.nearest(i, options.candidates):
-            if score > 0.05:
+            if score > 0.05 and _same_matter(index.old[i], index.new[j]):
                 pairs[(i, j)] = score
     # The reverse direction: new clauses whose best old match the forward pass missed.
     for j in range(len(index.new)):
         for i, score in index.nearest(j, options.candidates, reverse=True):
-            if score > 0.05:
+            if score > 0.05 and _same_matter(index.old[i], index.new[j]):
                 pairs.setdefault((i, j), score)
     return pairs
+
+
+def _same_matter(old: Clause, new: Clause) -> bool:
+    """Whether both clauses are front matter, or neither is."""
+    return (old.kind == "front") == (new.kind == "front")
 
 
 # ---------------------------------------------------------------------------- 1:1 links

@@ -122,6 +122,18 @@ def test_a_link_reports_the_share_of_text_kept(edit, low, high):
     assert low <= link.similarity <= high
 
 
+def test_a_title_line_is_added_not_linked_to_the_paragraph_that_quotes_it():
+    """A fetched plan begins with its title (the manifest's start marker), the bundled
+    2019 text does not; the closing paragraph names the plan, but a title is front matter
+    and pairs only with front matter."""
+    text = (REPO / "versions" / "beijing-services-pilot" / "2019.txt").read_text("utf-8")
+    title = "全面推进北京市服务业扩大开放综合试点工作方案"  # the manifest's title
+    links = align(segment(text, "a"), segment(f"{title}\n{text}", "b")).links
+    assert [(link.type, link.new) for link in links if link.type != "unchanged"] == [
+        ("added", ("b:f1",))
+    ]
+
+
 def test_an_amendment_keeps_untouched_articles_unchanged():
     alignment = align_pair("animal-epidemic-prevention-law", "2007", "2013")
     by_old = {link.old[0]: link for link in alignment.links if len(link.old) == 1}
