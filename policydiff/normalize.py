@@ -12,8 +12,21 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
-# Whitespace, and the invisible characters web pages pad with (zero-width spaces, a BOM).
-_WHITESPACE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
+#: The invisible characters web pages pad or indent text with: zero-width spaces and
+#: joiners, a byte-order mark.
+INVISIBLE_CHARS = "\u200b-\u200d\u2060\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
+#: A PDF page number left alone on its line in a text copy: — 3 —, - 12 -.
+PAGE_NUMBER = re.compile(
+    r"^[^\S\n]*[-—–－─]+[^\S\n]*\d{1,4}[^\S\n]*[-—–－─]+[^\S\n]*$", re.MULTILINE
+)
+_WHITESPACE = re.compile(rf"[\s{INVISIBLE_CHARS}]+")
+
+
+def without_layout_marks(text: str) -> str:
+    """``text`` without what a copy adds that no version wrote: PDF page-number lines and
+    invisible characters."""
+    return _INVISIBLE.sub("", PAGE_NUMBER.sub("", text))
 
 CHINESE_DIGITS = {
     "零": 0,
@@ -189,7 +202,10 @@ def layout_free(text: str) -> str:
     line's leading article or section label, written whether or not the source has it
     (第二条　本法 and 第二条本法 both read 第二条 本法). The words and their order are kept.
     """
-    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    lines = [
+        _SPACES.sub(" ", line).strip()
+        for line in without_layout_marks(text).splitlines()
+    ]
     joined = repair_hard_wraps([line for line in lines if line])
     # Twice: widening a comma can leave a space beside the full-width one.
     return "\n".join(

@@ -25,13 +25,18 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .model import Clause, ClauseTree, Heading, Sentence
-from .normalize import chinese_number, matching_key, to_simplified
+from .normalize import (
+    INVISIBLE_CHARS,
+    PAGE_NUMBER,
+    chinese_number,
+    matching_key,
+    to_simplified,
+    without_layout_marks,
+)
 
 _NUM = r"[一二三四五六七八九十百千零〇两\d０-９]+"
 # Whitespace of every kind, and the invisible characters web pages indent or pad with.
-_INVISIBLE_CHARS = "\u200b-\u200d\u2060\ufeff"
-_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
-_BLANK = rf"[\s{_INVISIBLE_CHARS}]"
+_BLANK = rf"[\s{INVISIBLE_CHARS}]"
 _EDGE_BLANKS = re.compile(rf"^{_BLANK}+|{_BLANK}+$")
 # PDF copies set Arabic numbers apart: 第 1 条.
 _PAD = r"[ \u3000\u00a0]?"
@@ -52,10 +57,6 @@ ANNEX = re.compile(rf"^(附件(?:{_BLANK}*{_NUM})?)(?:{_BLANK}*[:：]|{_BLANK}+|
 # (pasted from a web page) starts its next part.
 STRUCTURE_MARK = re.compile(
     rf"第{_PAD}{_NUM}{_PAD}(?:(?P<article>[条條])|{_HEADING_KIND})"
-)
-# A PDF page number left in a text copy: — 3 —, - 12 -.
-PAGE_NUMBER = re.compile(
-    r"^[^\S\n]*[-—–－─]+[^\S\n]*\d{1,4}[^\S\n]*[-—–－─]+[^\S\n]*$", re.MULTILINE
 )
 LAW_HEADING_RANK = {
     "附件": 0,  # an annex closes every part of the text before it
@@ -736,7 +737,7 @@ def _label_length(block: _Block, source: str) -> int:
 def _key(text: str) -> str:
     """The matching key of a clause's or a sentence's text, without its layout: PDF page
     numbers and the invisible characters web pages indent with."""
-    return matching_key(_INVISIBLE.sub("", PAGE_NUMBER.sub("", text)))
+    return matching_key(without_layout_marks(text))
 
 
 def _lead(body: str) -> str:

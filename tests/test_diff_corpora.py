@@ -258,3 +258,22 @@ def test_json_diff_is_in_simplified_when_scripts_differ():
     old_side = sides(found["diff"])[0]
     assert old_side == to_simplified(layout_free(found["from"][0]["text"]))
     assert "公众身体健康" in old_side
+
+
+@pytest.mark.parametrize(
+    "mark",
+    ["zero-width space after each sentence", "PDF page number inside an article"],
+)
+def test_layout_marks_of_a_copy_are_no_edit(mark):
+    """A copy of food-safety-law 2015 padded as web pages and PDF text do: every link
+    stays unchanged and shows no edit."""
+    text = (CORPORA / FOOD / "2015.txt").read_text(encoding="utf-8")
+    if mark.startswith("zero-width"):
+        copy = text.replace("。", "。\u200b")
+    else:
+        lines = text.splitlines()
+        k = next(n for n, line in enumerate(lines) if "第十七条" in line)
+        copy = "\n".join([*lines[: k + 1], "— 2 —", *lines[k + 1 :]])
+    changes = compare_texts(text, copy).changes
+    assert {change.type for change in changes} == {"unchanged"}
+    assert all(op == 0 for change in changes for op, _ in change.diff)
