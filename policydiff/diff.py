@@ -243,8 +243,8 @@ def comparable_texts(old: Sequence[str], new: Sequence[str]) -> tuple[str, str]:
 
 
 def in_one_script(old: str, new: str) -> tuple[str, str]:
-    """Convert both texts to Simplified when one is in Traditional characters and the other
-    in Simplified; otherwise return them as they are."""
+    """Convert the text in Traditional characters to Simplified when the other is in
+    Simplified (which stays as written); otherwise return both as they are."""
     if _scripts_differ(old, new):
         return to_simplified(old), to_simplified(new)
     return old, new

@@ -60,10 +60,18 @@ def _t2s():
     return opencc.OpenCC("tw2s")
 
 
+@lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
-    """Convert Traditional characters to Simplified (text already Simplified is unchanged)."""
-    converter = _t2s()
-    return converter.convert(text) if converter and text else text
+    """Convert a text in Traditional characters to Simplified; a text already in Simplified
+    is returned as it is. (OpenCC's tw2s alone would not leave it alone: it reads 著 as the
+    Taiwan form of 着, and turns a Simplified 显著 into 显着.)"""
+    to_simple = _t2s()
+    if not text or to_simple is None:
+        return text
+    converted = to_simple.convert(text)
+    if converted != text and script(text, converted) == "simplified":
+        return text
+    return converted
 
 
 @lru_cache(maxsize=1)
@@ -77,18 +85,22 @@ def _s2t():
 
 
 @lru_cache(maxsize=4096)
-def script(text: str) -> str | None:
+def script(text: str, as_simplified_text: str | None = None) -> str | None:
     """Say whether ``text`` is written in ``traditional`` or ``simplified`` characters.
 
     The script is the one whose converter leaves more of the text alone: a Simplified text
     has many characters that s2t changes and few (著 → 着) that tw2s changes, and the other
     way round. None when neither changes anything (digits, Latin, 第一条, 本法).
+
+    :param as_simplified_text: ``text`` converted by tw2s, when the caller has it already.
     """
     to_traditional, to_simple = _s2t(), _t2s()
     if not text or to_traditional is None or to_simple is None:
         return None
+    if as_simplified_text is None:
+        as_simplified_text = to_simple.convert(text)
     as_traditional = _changed_chars(text, to_traditional.convert(text))
-    as_simplified = _changed_chars(text, to_simple.convert(text))
+    as_simplified = _changed_chars(text, as_simplified_text)
     if as_traditional == as_simplified:
         return None
     return "simplified" if as_traditional > as_simplified else "traditional"

@@ -277,3 +277,14 @@ def test_layout_marks_of_a_copy_are_no_edit(mark):
     changes = compare_texts(text, copy).changes
     assert {change.type for change in changes} == {"unchanged"}
     assert all(op == 0 for change in changes for op, _ in change.diff)
+
+
+def test_a_traditional_copy_of_a_simplified_text_is_unchanged():
+    """food-safety-law 2015 against its own Traditional copy: every link unchanged, and
+    the Simplified side quoted as written (tw2s alone turns its 显著 into 显着)."""
+    text = (CORPORA / FOOD / "2015.txt").read_text(encoding="utf-8")
+    traditional = opencc.OpenCC("s2t").convert(text)
+    changes = compare_texts(traditional, text).changes
+    assert {change.type for change in changes} == {"unchanged"}
+    shown = "".join(t for change in changes for _, t in change.diff)
+    assert "显著" in shown and "显着" not in shown
