@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import FormatError, InputError
-from .normalize import to_simplified
+from .normalize import each_to_simplified
 
 #: The formats policydiff imports, and the extension its original is kept under.
 FORMATS: tuple[str, ...] = ("text", "html", "docx", "pdf")
@@ -401,7 +401,7 @@ def chinese_share(text: str, sample: int = 20000) -> float:
     chars = "".join(c for c in text if ord(c) > 0x7F and not c.isspace())[:sample]
     if not chars:
         return 0.0
-    simplified = to_simplified(chars)
+    simplified = each_to_simplified(chars)
     return sum(map(_in_gb2312, simplified)) / len(simplified)
 
 
@@ -460,7 +460,7 @@ def _fold(text: str) -> str:
         lower = folded.lower()
         chars.append(lower if len(lower) == 1 else folded)
     folded = "".join(chars)
-    simplified = to_simplified(folded)
+    simplified = each_to_simplified(folded)
     return simplified if len(simplified) == len(folded) else folded
 
 

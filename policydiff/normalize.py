@@ -60,6 +60,14 @@ def _t2s():
     return opencc.OpenCC("tw2s")
 
 
+def each_to_simplified(text: str) -> str:
+    """Convert every Traditional character and phrase of ``text`` to Simplified, whatever
+    script the rest is in: for text that mixes them (a page's Simplified header and a
+    Traditional body) and is only searched, never shown."""
+    to_simple = _t2s()
+    return to_simple.convert(text) if to_simple is not None and text else text
+
+
 @lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
     """Convert a text in Traditional characters to Simplified; a text already in Simplified
