@@ -809,15 +809,17 @@ def _typed_link(
 
 def text_similarity(old: str, new: str) -> float:
     """The share of two texts' characters that their diff keeps, 2·kept / (|old| + |new|):
-    1.0 only for the same text, 0.67 for a clause whose text was doubled, about 0.5 for
-    one half rewritten. Links report it (on matching keys, so layout and numbering do not
+    1.0 only for the same text (0.99 at most otherwise), 0.67 for a clause whose text was
+    doubled, about 0.5 for one half rewritten. Links report it (on matching keys, so layout and numbering do not
     count) because it is what a reader of the redline expects; the aligner decides by the
     TF-IDF cosine, which weighs distinctive wording but calls a clause that gained a
     sentence nearly the same."""
     if old == new:
         return 1.0
     kept = sum(len(text) for op, text in raw_diff(old, new) if op == 0)
-    return 2 * kept / (len(old) + len(new))
+    # At most 0.99 for any change, so that a one-character edit in a long article is not
+    # shown as 1.00, which means the same wording.
+    return min(0.99, 2 * kept / (len(old) + len(new)))
 
 
 def _section(clause: Clause, depth: int | None = None) -> str:

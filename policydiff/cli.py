@@ -83,7 +83,9 @@ class OneLineUsageError(click.ClickException):
 
     def __init__(self, error: click.UsageError):
         where = error.ctx.command_path if error.ctx else "policydiff"
-        super().__init__(f"{error.format_message().rstrip('.')}; see {where} --help")
+        message = error.format_message().rstrip(".")
+        separator = " " if message.endswith("?") else "; "  # Did you mean '--corpus'?
+        super().__init__(f"{message}{separator}see {where} --help")
 
 
 @click.group(
@@ -857,7 +859,8 @@ def find_clause(doc: Document, tree: ClauseTree, query: str) -> Clause:
     for test in (
         lambda c: query in (c.id, _local_id(c.id), c.label),
         lambda c: key == matching_key(c.label),
-        lambda c: c.kind == "article" and number is not None and c.number == number,
+        # 第十条, not 第十条之一 inserted after it (a10.1), which has the same number.
+        lambda c: number is not None and _local_id(c.id) == f"a{number}",
         lambda c: matching_key(c.label.rstrip("…")).startswith(key),
     ):
         matches = [c for c in tree.clauses if test(c)]

@@ -536,7 +536,8 @@ def _check_version(document: Document, info: VersionInfo) -> Problem | None:
             "warning",
             f"{document.manifest} records no sha256 for this version, so its text"
             f" cannot be checked; record it with policydiff add {document.slug}"
-            f" {document.path / info.file} --label {info.label} --replace",
+            f" {document.path / info.file} --label {info.label} --replace"
+            f" --corpus {document.path.parent}",
         )
     return None
 
@@ -716,14 +717,17 @@ def store_version(
     plan = _refresh(plan)  # the corpus may have changed during a download
     info = _new_entry(plan, imported, metadata)
     versions = list(plan.existing.versions) if plan.existing else []
-    if plan.existing and plan.existing.manifest is None:
-        # A bare folder gets its first manifest: record the texts it holds as they are.
-        versions = [_with_checksum(plan.existing, v) for v in versions]
+    existing = plan.existing
+    if existing and existing.manifest is None:
+        # A bare folder gets its first manifest: record the texts it holds as they are,
+        # and their language (read as zh until now, for want of a manifest to say so).
+        versions = [_with_checksum(existing, v) for v in versions]
+        existing = dataclasses.replace(existing, language=language_of(imported.text))
     if plan.old is None:
         versions.insert(_date_position(versions, info.date), info)
     else:
         versions = [info if v.label == plan.label else v for v in versions]
-    doc = plan.existing or Document(
+    doc = existing or Document(
         slug=plan.slug,
         path=plan.folder,
         versions=(),

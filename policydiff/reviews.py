@@ -28,13 +28,12 @@ before anything is written.
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .align import align_sentences
+from .align import align_sentences, text_similarity
 from .errors import ReviewError
 from .model import CHANGE_TYPES, Alignment, Clause, Document, Link
 
@@ -292,17 +291,11 @@ def _show(ids: Sequence[str]) -> str:
     return "+".join(ids) or "∅"
 
 
-def _dice(a: str, b: str) -> float:
-    ga = Counter(a[i : i + 2] for i in range(len(a) - 1))
-    gb = Counter(b[i : i + 2] for i in range(len(b) - 1))
-    total = sum(ga.values()) + sum(gb.values())
-    return 2 * sum((ga & gb).values()) / total if total else 1.0
-
-
 def _clause_link(review: Review, olds, news, old: dict, new: dict) -> Link:
     old_clauses: list[Clause] = [old[i] for i in olds]
     new_clauses: list[Clause] = [new[i] for i in news]
-    similarity = _dice(
+    # The aligner's measure, so that a reviewed link reads like any other.
+    similarity = text_similarity(
         "".join(c.key for c in old_clauses), "".join(c.key for c in new_clauses)
     )
     kind = review.value or (

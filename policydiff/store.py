@@ -849,8 +849,9 @@ def _cut(ops: Sequence[DiffOp], texts: Sequence[str]) -> list[list[DiffOp] | Non
     """Cut one side of a diff into the clauses it joins with newlines.
 
     The diff reads the layout-free text of the clauses (in Simplified when the two versions
-    are in different scripts; from older builds, their raw text); each clause gets the pieces inside its span, the newline between two clauses
-    goes to neither. ``None`` for every clause when the diff is of some other text.
+    are in different scripts; from older builds, their raw text); each clause gets the
+    pieces inside its span, the newline between two clauses goes to neither. ``None`` for
+    every clause when the diff is of some other text.
     """
     joined = "".join(text for _, text in ops)
     for shown in (layout_free, _simplified_layout_free, str):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from policydiff.align import align
+from policydiff.align import align, text_similarity
 from policydiff.segment import segment
 
 REPO = Path(__file__).resolve().parents[1]
@@ -120,6 +120,13 @@ def test_a_link_reports_the_share_of_text_kept(edit, low, high):
     new = segment(f"{edit(first)}\n{third}", "new")
     link = next(link for link in align(old, new).links if link.old == ("old:a1",))
     assert low <= link.similarity <= high
+
+
+def test_a_small_edit_in_a_long_text_is_not_reported_as_the_same():
+    """One character changed in 500 would round to 1.00, which means the same wording."""
+    text = (REPO / "versions" / "food-safety-law" / "2009.txt").read_text("utf-8")[:500]
+    assert text_similarity(text, text.replace("制定", "制订", 1)) == 0.99
+    assert text_similarity(text, text) == 1.0
 
 
 def test_a_title_line_is_added_not_linked_to_the_paragraph_that_quotes_it():

@@ -829,6 +829,20 @@ def test_show_clause(query):
     )
 
 
+def test_show_by_number_is_not_the_article_inserted_after_it(tmp_path):
+    """A synthetic copy of 2015 whose 第十一条 is renamed 第十条之一, as an amendment
+    inserts articles: 第10条 is 第十条, not both."""
+    text = (VERSIONS / FOOD / "2015.txt").read_text(encoding="utf-8")
+    folder = tmp_path / "inserted"
+    folder.mkdir()
+    (folder / "2015.txt").write_text(
+        re.sub(r"(?m)^(\s*)第十一条", r"\1第十条之一", text), encoding="utf-8"
+    )
+    result = invoke("show", folder, "2015", "第10条")
+    assert_ok(result)
+    assert result.stdout.splitlines()[0] == "第十条  [2015:a10]"
+
+
 def test_show_plan_clause_json():
     result = invoke(
         "show",

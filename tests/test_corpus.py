@@ -346,6 +346,11 @@ def test_a_new_english_document_is_recorded_as_english(tmp_path):
     )
     add_version("food-law-en", english, "2015", corpus=tmp_path)
     assert load_document("food-law-en", corpus=tmp_path).language == "en"
+    bare = tmp_path / "bare-en"
+    bare.mkdir()
+    shutil.copy(english, bare / "2009.txt")
+    add_version(bare, english, "2015", corpus=tmp_path)
+    assert load_document(bare).language == "en"
     add_version("food-law", BUNDLED / FOOD / "2015.txt", "2015", corpus=tmp_path)
     assert load_document("food-law", corpus=tmp_path).language == "zh"
 
