@@ -17,11 +17,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .compare import compare_trees
-from .diff import DELETE, EQUAL, INSERT, diff_texts, escape_markdown, layout_free
+from .diff import (
+    DELETE,
+    EQUAL,
+    INSERT,
+    diff_texts,
+    escape_markdown,
+    in_one_script,
+    layout_free,
+)
 from .errors import PolicydiffError, UnknownVersionError
 from .lexicon import Lexicon
 from .measures import MeasureComparison, compare_measures
 from .model import Comparison, DocumentHistory
+from .normalize import to_simplified
 
 TABLE_FORMATS = ("docx", "xlsx", "csv", "markdown")
 LINEAGE_HEADING = "lineage"
@@ -85,7 +94,7 @@ def comparison_table(
         if not any(texts):
             continue
         changes = _changes_text(lineage, chosen, steps, clauses, history)
-        if changed_only and len(set(texts)) == 1:
+        if changed_only and len({to_simplified(text) for text in texts}) == 1:
             continue
         rows.append(TableRow(lineage.id, _cells(texts), changes))
         places.append(
@@ -136,11 +145,21 @@ def _cells(texts: list[str]) -> tuple[tuple[Run, ...], ...]:
         added = [False] * len(text)
         deleted = [False] * len(text)
         if k > 0:
-            _mark(added, diff_texts(texts[k - 1], text), INSERT)
+            _mark(added, _cell_diff(texts[k - 1], text), INSERT)
         if k + 1 < len(texts):
-            _mark(deleted, diff_texts(text, texts[k + 1]), DELETE)
+            _mark(deleted, _cell_diff(text, texts[k + 1]), DELETE)
         cells.append(_runs(text, added, deleted))
     return tuple(cells)
+
+
+def _cell_diff(old: str, new: str) -> tuple:
+    """Diff two versions' cells as ``diff`` does, the Traditional one read in Simplified
+    when the other is Simplified, as long as that keeps every character in place (the
+    marks fall on the text as shown)."""
+    old_read, new_read = in_one_script(old, new)
+    if len(old_read) == len(old) and len(new_read) == len(new):
+        return diff_texts(old_read, new_read)
+    return diff_texts(old, new)
 
 
 def _mark(flags: list[bool], ops, op_on_this_side: int) -> None:

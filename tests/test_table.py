@@ -388,3 +388,20 @@ def test_an_unknown_or_contradicting_suffix_is_an_error(tmp_path, name, fmt, mes
         f"Error: {tmp_path}/{message}; see policydiff table --help\n"
     )
     assert not out.exists()
+
+
+def test_a_traditional_copy_is_not_a_change(tmp_path):
+    """food-safety-law 2015 in Traditional characters, then as published: the table, like
+    `diff`, reads the two in one script, so no row changed and nothing is marked."""
+    import opencc
+
+    text = (ROOT / "versions" / "food-safety-law" / "2015.txt").read_text("utf-8")
+    folder = tmp_path / "fsl"
+    folder.mkdir()
+    (folder / "1-traditional.txt").write_text(opencc.OpenCC("s2t").convert(text), "utf-8")
+    (folder / "2-simplified.txt").write_text(text, "utf-8")
+    built = comparison_table(document_history(load_document(folder)))
+    assert all(not (added or deleted) for row in built.rows for cell in row.cells
+               for _, added, deleted in cell)  # fmt: skip
+    changed = comparison_table(document_history(load_document(folder)), changed_only=True)
+    assert changed.rows == ()
