@@ -153,6 +153,7 @@ def align(
     primary = {(index.old[i].id, index.new[j].id) for i, (j, _) in matched.items()}
     links = [_with_sentences(link, old, new, primary) for link in links]
     links = _find_moved_sentences(links, old, new)
+    links = [_sentences_in_reading_order(link, old, new) for link in links]
     return Alignment(old=old, new=new, links=tuple(_in_reading_order(links, old, new)))
 
 
@@ -958,14 +959,31 @@ def _with_sentences(link: Link, old: ClauseTree, new: ClauseTree, primary: set) 
         if crossed and len(link.old) + len(link.new) > 2:
             s = SentenceLink("moved", s.old, s.new, s.similarity)
         sentence_links.append(s)
-    sentence_links.sort(key=_sentence_position)
     return replace(link, sentences=tuple(sentence_links))
 
 
-def _sentence_position(link: SentenceLink) -> tuple:
-    new = link.new[0] if link.new else ("", -1)
-    old = link.old[0] if link.old else ("", -1)
-    return (not link.new, new, old)
+def _sentences_in_reading_order(link: Link, old: ClauseTree, new: ClauseTree) -> Link:
+    """Order a link's sentences as a reader meets them: those with a place in the link's
+    new clauses in the new text's order, and each other one (deleted, or moved to a clause
+    outside the link) after the sentence that stood before it in the old text."""
+
+    def place(tree: ClauseTree, refs: tuple[tuple[str, int], ...]) -> tuple[int, int]:
+        clause_id, index = refs[0]
+        return (tree.clause(clause_id).ordinal, index)
+
+    def kept(s: SentenceLink) -> bool:
+        return bool(s.new) and s.new[0][0] in link.new
+
+    ordered = sorted(filter(kept, link.sentences), key=lambda s: place(new, s.new))
+    others = [s for s in link.sentences if not kept(s)]
+    for sentence in sorted(others, key=lambda s: place(old, s.old)):
+        before = [
+            k
+            for k, other in enumerate(ordered)
+            if other.old and place(old, other.old) < place(old, sentence.old)
+        ]
+        ordered.insert(before[-1] + 1 if before else 0, sentence)
+    return replace(link, sentences=tuple(ordered))
 
 
 def align_sentences(

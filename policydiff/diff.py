@@ -440,35 +440,13 @@ def sentence_diffs(
         "\n".join(c.text for c in change.old), "\n".join(c.text for c in change.new)
     )
     result = []
-    for link in _in_reading_order(change.sentences, lookup):
+    for link in change.sentences:  # in reading order (align._sentences_in_reading_order)
         old = layout_free(_sentence_text(lookup, link.old))
         new = layout_free(_sentence_text(lookup, link.new))
         if simplify:
             old, new = to_simplified(old), to_simplified(new)
         result.append((link, diff_texts(old, new)))
     return result
-
-
-def _in_reading_order(
-    links: Sequence[SentenceLink], lookup: dict[str, Clause]
-) -> list[SentenceLink]:
-    def place(refs: Sequence[tuple[str, int]]) -> tuple[int, int]:
-        clause_id, index = refs[0]
-        clause = lookup.get(clause_id)
-        return (clause.ordinal if clause else -1, index)
-
-    ordered = sorted((link for link in links if link.new), key=lambda l: place(l.new))
-    deleted = sorted(
-        (link for link in links if not link.new), key=lambda l: place(l.old)
-    )
-    for link in deleted:
-        before = [
-            k
-            for k, other in enumerate(ordered)
-            if other.old and place(other.old) < place(link.old)
-        ]
-        ordered.insert(before[-1] + 1 if before else 0, link)
-    return ordered
 
 
 def _clause_lookup(comparison: Comparison, change: Change) -> dict[str, Clause]:
