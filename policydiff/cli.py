@@ -10,7 +10,6 @@ import contextlib
 import difflib
 import json
 import os
-import re
 import sqlite3
 import sys
 import threading
@@ -38,8 +37,8 @@ from .fetch import MAX_BYTES, RETRIES, TIMEOUT, fetch_missing, fetch_version
 from .importers import FORMATS
 from .lineage import find_lineages
 from .model import Clause, ClauseTree, Document, DocumentHistory, Lineage
-from .normalize import matching_key
-from .numbers import parse_number
+from .normalize import chinese_number, matching_key
+from .segment import ARTICLE
 
 #: Seconds of work after which a command says on stderr what it is doing.
 SLOW = 1.0
@@ -847,15 +846,10 @@ def _print_clause(doc: Document, clause: Clause) -> None:
         click.echo(f"  {sentence.index + 1}. {sentence.text.strip()}")
 
 
-#: An article asked for by number however written: 第104条, 第一〇四条, 第 104 條.
-ARTICLE_QUERY = re.compile(r"第\s*([0-9０-９]+|[零〇○一二两三四五六七八九十百千]+)\s*[条條]")
-
-
 def find_clause(doc: Document, tree: ClauseTree, query: str) -> Clause:
     """Find a clause by id, id without the version prefix, label, or article number."""
     key = matching_key(query)
-    article = ARTICLE_QUERY.fullmatch(query.strip())
-    number = parse_number(article.group(1)) if article else None
+    number = _article_number(query)
     for test in (
         lambda c: query in (c.id, _local_id(c.id), c.label),
         lambda c: key == matching_key(c.label),
@@ -873,6 +867,16 @@ def find_clause(doc: Document, tree: ClauseTree, query: str) -> Clause:
                 f" ({ids}); give the clause id"
             )
     raise PolicydiffError(_unknown_clause_message(doc, tree, query))
+
+
+def _article_number(query: str) -> int | None:
+    """The number of the article a query names however it is written (第104条, 第一〇四条,
+    第 12 條), read as the segmenter reads article labels; None for anything else."""
+    query = query.strip()
+    article = ARTICLE.match(query)
+    if article is None or article.group(2) or len(article.group().rstrip()) != len(query):
+        return None
+    return chinese_number(article.group(1))
 
 
 def _unknown_clause_message(doc: Document, tree: ClauseTree, query: str) -> str:
