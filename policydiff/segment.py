@@ -37,7 +37,13 @@ from .normalize import (
 _NUM = r"[一二三四五六七八九十百千零〇两\d０-９]+"
 # Whitespace of every kind, and the invisible characters web pages indent or pad with.
 _BLANK = rf"[\s{INVISIBLE_CHARS}]"
-_EDGE_BLANKS = re.compile(rf"^{_BLANK}+|{_BLANK}+$")
+# The same characters as a string for str.strip, which is linear where a regex anchored at
+# the end of a long run of spaces is not. Every whitespace character lies in the BMP.
+_BLANK_CHARS = "".join(c for c in map(chr, range(0x10000)) if c.isspace()) + re.sub(
+    r"(.)-(.)",
+    lambda m: "".join(map(chr, range(ord(m[1]), ord(m[2]) + 1))),
+    INVISIBLE_CHARS,
+)
 # PDF copies set Arabic numbers apart: 第 1 条.
 _PAD = r"[ \u3000\u00a0]?"
 _HEADING_KIND = r"部分|分[编編]|[编編章节節篇]"
@@ -53,6 +59,10 @@ LAW_HEADING_EN = re.compile(
 )
 # 附件1, 附件2：开放措施清单: an annex after the text is a part of its own.
 ANNEX = re.compile(rf"^(附件(?:{_BLANK}*{_NUM})?)(?:{_BLANK}*[:：]|{_BLANK}+|$)(.*)$")
+# What follows an article number that is set apart: 第二条　…, 第二条之一　…
+_ARTICLE_SPACE = re.compile(rf"(?:之{_NUM})?{_BLANK}")
+# 目录 just before the first entry of a table of contents run into its line.
+_CONTENTS_BEFORE = re.compile(rf"目{_BLANK}*[录錄]{_BLANK}*$")
 # An article or heading number anywhere in a line: where a text that lost its line breaks
 # (pasted from a web page) starts its next part.
 STRUCTURE_MARK = re.compile(
@@ -187,33 +197,71 @@ def _split_lines(text: str) -> list[_Line]:
 
 def _strip(text: str) -> str:
     """``text`` without the whitespace and invisible characters around it."""
-    return _EDGE_BLANKS.sub("", text)
+    return text.strip(_BLANK_CHARS)
 
 
 def _run_on_cuts(line: str) -> list[int]:
     """Where to cut a line that runs a law together: before an article that follows a
     sentence end and is set apart by a space (…制定本法。第二条　…), before a heading that
     follows a sentence end, and before whatever follows a heading's short title
-    (第一章　总则　第一条 …), so that a whole law pasted as one line reads as it was printed."""
+    (第一章　总则　第一条 …), so that a whole law pasted as one line reads as it was printed.
+    The text before the first heading is its title (and 目录, when a table of contents
+    follows it) if short-titled headings lead from it to an article."""
     marks = list(STRUCTURE_MARK.finditer(line))
+    opening = _opening_heading(line, marks)
     cuts = []
     # Whether the previous mark was a heading, whose title runs up to this mark.
     after_title = False
     for k, mark in enumerate(marks):
-        before = _strip(line[: mark.start()])
-        after_sentence = before[-1:] in ("", "。", "；", ";")
+        before = _last_char_before(line, mark.start())
+        after_sentence = before in ("", "。", "；", ";")
         if mark["article"]:
-            spaced = re.match(rf"(?:之{_NUM})?{_BLANK}", line[mark.end() :])
+            spaced = _ARTICLE_SPACE.match(line, mark.end())
             cut = after_title or (after_sentence and spaced)
             after_title = False
         else:
             following = marks[k + 1].start() if k + 1 < len(marks) else len(line)
             title = line[mark.end() : following]
-            cut = (after_title or after_sentence) and _is_heading_title(title)
+            cut = (after_title or after_sentence or k == opening) and _is_heading_title(
+                title
+            )
             after_title = cut
+        if k == opening:
+            contents = _CONTENTS_BEFORE.search(
+                line, max(0, mark.start() - 16), mark.start()
+            )
+            if contents and _last_char_before(line, contents.start()):
+                cuts.append(contents.start())
         if cut and before:
             cuts.append(mark.start())
     return cuts
+
+
+def _opening_heading(line: str, marks: list[re.Match[str]]) -> int | None:
+    """The index of the first heading mark in ``line`` when it opens the text: it and the
+    headings after it have short titles, and an article follows them (第一章　总则第一条,
+    or a table of contents, 第一章 总则第二章 …第一章 总则第一条)."""
+    first = next((k for k, mark in enumerate(marks) if not mark["article"]), None)
+    if first is None:
+        return None
+    for k in range(first, len(marks)):
+        if marks[k]["article"]:
+            return first
+        following = marks[k + 1].start() if k + 1 < len(marks) else len(line)
+        title = line[marks[k].end() : following]
+        if not _strip(title) or not _is_heading_title(title):
+            return None
+    return None
+
+
+def _last_char_before(line: str, end: int) -> str:
+    """The last character before ``end`` that is not blank, or "" for none. Only the
+    blanks between two marks are walked over, so a line is read once, whatever its length.
+    """
+    k = end
+    while k and line[k - 1] in _BLANK_CHARS:
+        k -= 1
+    return line[k - 1 : k]
 
 
 def _is_heading_title(text: str) -> bool:
@@ -302,7 +350,12 @@ def _law_heading(text: str) -> tuple[int, str, str] | None:
     if match and _is_heading_title(match.group(2)):
         return LAW_HEADING_RANK["附件"], match.group(1), _strip(match.group(2))
     match = LAW_HEADING_EN.match(text)
-    if match and _width(match.group(3)) <= HEADING_MAX_WIDTH:
+    # A title is capitalised: "Section 6 states terms for…" is a sentence about section 6.
+    if (
+        match
+        and _width(match.group(3)) <= HEADING_MAX_WIDTH
+        and not match.group(3)[:1].islower()
+    ):
         kind, numeral, title = match.groups()
         return (
             LAW_HEADING_RANK.get(kind, LAW_HEADING_RANK_DEFAULT),
@@ -524,12 +577,37 @@ def _paragraph_lines(lines: list[_Line]) -> list[list[_Line]]:
     """
     layout = _layout(lines)
     paragraphs: list[list[_Line]] = []
+    # The number of the last entry at each rank that started a paragraph.
+    entries: dict[float, tuple[int, ...] | None] = {}
     for line in lines:
-        if paragraphs and _runs_on(paragraphs[-1], line, layout):
+        marker = _plan_marker(line.text)
+        next_entry = marker is not None and _follows(entries.get(marker[0]), marker[1])
+        if paragraphs and not next_entry and _runs_on(paragraphs[-1], line, layout):
             paragraphs[-1].append(line)
-        else:
-            paragraphs.append([line])
+            continue
+        paragraphs.append([line])
+        if marker:
+            rank, number, _ = marker
+            entries = {r: n for r, n in entries.items() if r < rank}
+            entries[rank] = _ordinal(number)
     return paragraphs
+
+
+def _ordinal(number: str) -> tuple[int, ...] | None:
+    """The numbers of a numbering mark: 3 for 三、, （三）, 3. or 第三章; 1, 2 for 1.2."""
+    heading = LAW_HEADING.match(number)
+    parts = [chinese_number(p) for p in (heading[1] if heading else number).split(".")]
+    return None if None in parts else tuple(parts)
+
+
+def _follows(last: tuple[int, ...] | None, number: str) -> bool:
+    """Whether ``number`` comes right after the entry numbered ``last``: a list goes on,
+    where a line that a hard wrap broke would start with any number (…under section / 7.).
+    """
+    ordinal = _ordinal(number)
+    if last is None or ordinal is None:
+        return False
+    return ordinal[:-1] == last[:-1] and ordinal[-1] == last[-1] + 1
 
 
 @dataclass(frozen=True)
@@ -568,9 +646,10 @@ def _runs_on(paragraph: list[_Line], line: _Line, layout: _Layout | None) -> boo
     paragraphs apart with blank lines, only a blank line or a numbered line starts anew.
     After a line that a hard wrap broke inside a sentence, ``line`` carries on even across
     a page break or when it starts like a number (…监管方式代码121 / 0）…, …under section /
-    7.  This requirement…). Otherwise a numbered line starts anew, and so does a line
-    after a blank line, a numbered heading, a sentence end, or a line that stands alone
-    (a title, 附件, （此件公开发布）)."""
+    7.  This requirement…), unless it is the next entry of a list (_paragraph_lines tells).
+    Otherwise a numbered line starts anew, and so does a line after a blank line, a
+    numbered heading, a sentence end, or a line that stands alone (a title, 附件,
+    （此件公开发布）)."""
     previous = paragraph[-1]
     unfinished = not _ends_line(previous.text)
     blank_paragraphs = layout is not None and layout.blank_paragraphs
@@ -639,16 +718,25 @@ def _build_tree(text: str, blocks: list[_Block], label: str) -> ClauseTree:
 
 
 def _address_part(block: _Block) -> str:
-    """How a heading or an item is named in clause ids: by its number (第三章 → 3, （二） → 2),
-    an annex as annex1, so that it does not stand for the text's own 一、."""
+    """How a heading or an item is named in clause ids: by its number (第三章 → 3, （二） → 2,
+    Section 6 → 6, Part IV → IV), an annex as annex1, so that it does not stand for the
+    text's own 一、."""
     annex = block.number.startswith("附件")
+    heading = LAW_HEADING.match(block.number)
+    english = LAW_HEADING_EN.match(block.number)
+    if heading:
+        numeral = heading.group(1)
+    elif english:
+        numeral = english.group(2)
+    else:
+        numeral = block.number.removeprefix("附件")
     if block.numeral is None:
-        heading = LAW_HEADING.match(block.number)
-        numeral = heading.group(1) if heading else block.number.removeprefix("附件")
         block.numeral = chinese_number(numeral) if _strip(numeral) else None
     if annex:
         return f"annex{'' if block.numeral is None else block.numeral}"
-    return str(block.numeral) if block.numeral is not None else block.number
+    if block.numeral is not None:
+        return str(block.numeral)
+    return numeral if english else block.number
 
 
 def _place(blocks) -> str:

@@ -21,7 +21,14 @@ PLAN_2019 = (
     / "beijing-services-pilot"
     / "2019.txt"
 )
+SEED_PLAN = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "seeds"
+    / "000_2338ae18da4978cf.txt"
+)
 GPL_3 = Path("/usr/share/common-licenses/GPL-3")
+LGPL_2_1 = Path("/usr/share/common-licenses/LGPL-2.1")
 CHAPTER_LINE = re.compile(r"^(第[一二三四五六七八九十]+章[ \u3000]*\S+)$", re.MULTILINE)
 
 
@@ -107,6 +114,22 @@ def test_a_box_of_entries_leaves_the_paragraphs_after_it_in_their_section():
     ]
 
 
+def test_the_next_entry_of_a_list_is_not_a_hard_wrap():
+    # Six of the seed plan's sub-headings as a list: entries of much the same length,
+    # ending no sentence, look like lines wrapped at a margin, but 4. follows 3.
+    seed = SEED_PLAN.read_text(encoding="utf-8").split("\n")
+    titles = [
+        re.sub(r"^（.+?）", "", line).rstrip("。")
+        for line in seed
+        if re.match(r"^（[一二三四五六七八九十]+）", line)
+    ]
+    entries = [f"{n}.{titles[k]}" for n, k in enumerate((2, 3, 5, 6, 7, 1), 1)]
+    tree = segment("\n".join(["二、主要任务", *entries]), "x")
+    assert [(c.id, c.text) for c in tree.clauses] == [
+        (f"x:2.{n}", entry) for n, entry in enumerate(entries, 1)
+    ]
+
+
 @pytest.mark.parametrize("marker", ["{n}）", "{n})", "（{n}）", "({n})"])
 def test_numbered_sub_items_in_any_bracket_style(marker):
     lines = plan_lines()
@@ -140,6 +163,28 @@ def test_a_law_pasted_as_one_line_keeps_its_articles_and_chapters(separator):
     assert [h.label for h in tree.headings] == [h.label for h in original.headings]
     assert [(c.id, c.path) for c in tree.clauses] == [
         (c.id, c.path) for c in original.clauses
+    ]
+    assert is_exact(one_line, tree)
+
+
+@pytest.mark.parametrize("label", ["1997", "2007", "2013", "2015"])
+@pytest.mark.parametrize("separator", ["", " "])
+def test_a_law_pasted_as_one_line_keeps_its_first_chapter_after_its_title(
+    label, separator
+):
+    # Its title, enactment note and table of contents (目录 in 1997–2013) come first.
+    text = read("animal-epidemic-prevention-law", label)
+    one_line = separator.join(line.strip(" \u3000") for line in text.splitlines())
+    tree, original = segment(one_line, "x"), segment(text, "x")
+    assert [h.label for h in tree.headings] == [h.label for h in original.headings]
+    assert [(c.id, c.path) for c in tree.clauses if c.kind != "front"] == [
+        (c.id, c.path) for c in original.clauses if c.kind != "front"
+    ]
+    front = [c.text for c in tree.clauses if c.kind == "front"]
+    contents = [c.text for c in original.clauses if c.text.startswith("目")]
+    assert [t for t in front if t.startswith("目")] == [
+        separator.join(line.strip(" \u3000") for line in t.splitlines())
+        for t in contents
     ]
     assert is_exact(one_line, tree)
 
@@ -254,6 +299,29 @@ def test_arabic_article_numbers(space):
     assert [c.id for c in tree.clauses] == [c.id for c in original.clauses]
     assert tree.clause("x:a1").label == f"第{space}1{space}条"
     assert len(tree.headings) == len(original.headings)
+
+
+def test_a_long_run_of_spaces_is_layout():
+    # Read in one pass: stripping the run from its end at every character took 15 s.
+    text = read("food-safety-law", "2009")
+    padded = text.replace("第一条　", "第一条" + " " * 50_000, 1)
+    tree, original = segment(padded, "x"), segment(text, "x")
+    assert shape(tree) == shape(original)
+    assert keys(tree) == keys(original)
+    assert is_exact(padded, tree)
+
+
+def test_a_law_pasted_as_one_line_with_its_line_breaks_padded():
+    # A web page that pads each line with spaces, run together: the text before every
+    # article is looked at from its end, not read again from the start of the line.
+    text = read("food-safety-law", "2015")
+    one_line = (" " * 100).join(line.strip(" \u3000") for line in text.splitlines())
+    tree, original = segment(one_line, "x"), segment(text, "x")
+    assert [h.label for h in tree.headings] == [h.label for h in original.headings]
+    assert [(c.id, c.path) for c in tree.clauses] == [
+        (c.id, c.path) for c in original.clauses
+    ]
+    assert is_exact(one_line, tree)
 
 
 def test_carriage_returns_end_sentences_as_newlines_do():
@@ -420,6 +488,30 @@ def test_the_gpl_sections_and_their_paragraphs():
     definitions = tree.clause("gpl:0.p15")
     assert definitions.label.startswith('0. "This License" refers')
     assert definitions.text.startswith('"This License" refers')
+
+
+@pytest.mark.skipif(not GPL_3.exists(), reason="no /usr/share/common-licenses/GPL-3")
+def test_english_section_headings_are_addressed_by_their_number():
+    # The GPL's "  5. Conveying…" headings written "  Section 5. Conveying…".
+    text = GPL_3.read_text(encoding="utf-8")
+    sections = re.sub(
+        r"^  (\d+)\. ([A-Z])", r"  Section \1. \2", text, flags=re.MULTILINE
+    )
+    tree, original = segment(sections, "gpl"), segment(text, "gpl")
+    assert [h.label for h in tree.headings] == [f"Section {n}" for n in range(18)]
+    assert [c.id for c in tree.clauses] == [c.id for c in original.clauses]
+
+
+@pytest.mark.skipif(
+    not LGPL_2_1.exists(), reason="no /usr/share/common-licenses/LGPL-2.1"
+)
+def test_a_sentence_that_starts_with_section_6_is_not_a_heading():
+    # "…covered by this License.\nSection 6 states terms for distribution of…"
+    tree = segment(LGPL_2_1.read_text(encoding="utf-8"), "lgpl")
+    paragraph = next(c for c in tree.clauses if "\nSection 6 states" in c.text)
+    assert paragraph.text.startswith("However, linking")
+    assert not [h for h in tree.headings if h.label.startswith("Section")]
+    assert tree.clauses[-1].path == paragraph.path
 
 
 # ---------------------------------------------------------------------------- any layout
