@@ -46,77 +46,49 @@ CHINESE_DIGITS = {
 CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    """Return OpenCC's Traditional → Simplified converter, or None when OpenCC is absent."""
+@lru_cache(maxsize=2)
+def _converter(config: str):
+    """Return an OpenCC converter, or None when OpenCC is absent."""
     try:
         import opencc
-    except (
-        ImportError
-    ):  # pragma: no cover - opencc is a dependency; keep matching usable
+    except ImportError:  # pragma: no cover - opencc is a dependency; keep matching usable
         return None
-    # tw2s, not t2s: it also reads Taiwan-standard forms (著力 → 着力) and is phrase-aware
-    # (著作 stays 著作), and texts in standard Traditional convert the same way.
-    return opencc.OpenCC("tw2s")
+    return opencc.OpenCC(config)
 
 
 def each_to_simplified(text: str) -> str:
     """Convert every Traditional character and phrase of ``text`` to Simplified, whatever
     script the rest is in: for text that mixes them (a page's Simplified header and a
-    Traditional body) and is only searched, never shown."""
-    to_simple = _t2s()
-    return to_simple.convert(text) if to_simple is not None and text else text
+    Traditional body) and is only searched, never shown.
+
+    tw2s, not t2s: it also reads Taiwan-standard forms (著力 → 着力) and is phrase-aware
+    (著作 stays 著作), and texts in standard Traditional convert the same way.
+    """
+    converter = _converter("tw2s")
+    return converter.convert(text) if converter is not None and text else text
 
 
 @lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
-    """Convert a text in Traditional characters to Simplified; a text already in Simplified
-    is returned as it is. (OpenCC's tw2s alone would not leave it alone: it reads 著 as the
-    Taiwan form of 着, and turns a Simplified 显著 into 显着.)"""
-    to_simple = _t2s()
-    if not text or to_simple is None:
-        return text
-    converted = to_simple.convert(text)
-    if converted != text and script(text, converted) == "simplified":
-        return text
-    return converted
+    """Convert a text in Traditional characters to Simplified (:func:`each_to_simplified`);
+    a text in Simplified is returned as it is, since tw2s reads its 著 as the Taiwan form
+    of 着 and would quote a Simplified 显著 as 显着."""
+    return each_to_simplified(text) if script(text) == "traditional" else text
 
 
-@lru_cache(maxsize=1)
-def _s2t():
-    """Return OpenCC's Simplified → Traditional converter, or None when OpenCC is absent."""
-    try:
-        import opencc
-    except ImportError:  # pragma: no cover - as in _t2s
-        return None
-    return opencc.OpenCC("s2t")
+_HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
 @lru_cache(maxsize=4096)
-def script(text: str, as_simplified_text: str | None = None) -> str | None:
-    """Say whether ``text`` is written in ``traditional`` or ``simplified`` characters.
-
-    The script is the one whose converter leaves more of the text alone: a Simplified text
-    has many characters that s2t changes and few (著 → 着) that tw2s changes, and the other
-    way round. None when neither changes anything (digits, Latin, 第一条, 本法).
-
-    :param as_simplified_text: ``text`` converted by tw2s, when the caller has it already.
-    """
-    to_traditional, to_simple = _s2t(), _t2s()
-    if not text or to_traditional is None or to_simple is None:
+def script(text: str) -> str | None:
+    """Say whether ``text`` is written in ``traditional`` or ``simplified`` characters:
+    traditional when standard Traditional → Simplified conversion (OpenCC t2s, which
+    leaves every Simplified text of the corpora alone) changes it, simplified when it has
+    Chinese characters and t2s changes none, None when it has no Chinese characters."""
+    converter = _converter("t2s")
+    if not text or converter is None or not _HAN_CHAR.search(text):
         return None
-    if as_simplified_text is None:
-        as_simplified_text = to_simple.convert(text)
-    as_traditional = _changed_chars(text, to_traditional.convert(text))
-    as_simplified = _changed_chars(text, as_simplified_text)
-    if as_traditional == as_simplified:
-        return None
-    return "simplified" if as_traditional > as_simplified else "traditional"
-
-
-def _changed_chars(text: str, converted: str) -> int:
-    changed = sum(a != b for a, b in zip(text, converted))
-    return changed + abs(len(text) - len(converted))
+    return "traditional" if converter.convert(text) != text else "simplified"
 
 
 def matching_key(text: str) -> str:
