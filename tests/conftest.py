@@ -19,6 +19,13 @@ from policydiff.model import (
 )
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+#: The bundled 2019 Beijing plan, the real plan text the segmenter's tests read.
+PLAN_2019_FILE = (
+    Path(__file__).resolve().parents[1]
+    / "versions"
+    / "beijing-services-pilot"
+    / "2019.txt"
+)
 
 
 # ---------------------------------------------------------------------------- histories

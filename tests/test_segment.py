@@ -1,21 +1,13 @@
 """Segmentation of real laws and plans into headings, clauses and sentences."""
 
-from pathlib import Path
 
 import pytest
+from conftest import CORPORA, PLAN_2019_FILE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policydiff.normalize import chinese_number, matching_key, to_simplified
 from policydiff.segment import segment
-
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
-PLAN_2019 = (
-    Path(__file__).resolve().parents[1]
-    / "versions"
-    / "beijing-services-pilot"
-    / "2019.txt"
-)
 
 
 def read(law: str, label: str) -> str:
@@ -88,7 +80,7 @@ def test_heading_glued_to_its_title():
 
 
 def test_plan_paragraphs_are_named_by_their_lead_sentence():
-    tree = segment(PLAN_2019.read_text(encoding="utf-8"), "2019")
+    tree = segment(PLAN_2019_FILE.read_text(encoding="utf-8"), "2019")
     labels = [c.label for c in tree.clauses]
     assert "二（二）推进文化行业扩大对外开放" in labels
     clause = tree.clause("2019:2.2.p1")
@@ -102,7 +94,7 @@ def test_plan_paragraphs_are_named_by_their_lead_sentence():
 
 
 def test_plan_headings_nest():
-    tree = segment(PLAN_2019.read_text(encoding="utf-8"), "2019")
+    tree = segment(PLAN_2019_FILE.read_text(encoding="utf-8"), "2019")
     top = [h.label for h in tree.headings if h.level == 1]
     assert top == ["一", "二", "三"]
     assert len([h for h in tree.headings if h.level == 2]) == 9

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import opencc
 import pytest
+from conftest import CORPORA, PLAN_2019_FILE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,13 +15,6 @@ from policydiff.errors import InputError
 from policydiff.normalize import chinese_number
 from policydiff.segment import PAGE_NUMBER, segment
 
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
-PLAN_2019 = (
-    Path(__file__).resolve().parents[1]
-    / "versions"
-    / "beijing-services-pilot"
-    / "2019.txt"
-)
 SEED_PLAN = (
     Path(__file__).resolve().parents[2]
     / "shared"
@@ -37,7 +31,7 @@ def read(law: str, label: str) -> str:
 
 
 def plan_lines() -> list[str]:
-    return PLAN_2019.read_text(encoding="utf-8").split("\n")
+    return PLAN_2019_FILE.read_text(encoding="utf-8").split("\n")
 
 
 def shape(tree) -> list[tuple]:
@@ -229,7 +223,7 @@ def test_parts_of_a_plan_outline_are_headings():
     text = re.sub(
         r"^[一二三]、",
         lambda m: f"第{next(numerals)}篇　",
-        PLAN_2019.read_text(encoding="utf-8"),
+        PLAN_2019_FILE.read_text(encoding="utf-8"),
         flags=re.MULTILINE,
     )
     text = re.sub(
@@ -361,11 +355,11 @@ def test_a_hard_wrapped_plan_keeps_its_headings_whole():
     # PDF to text: every line cut at 26 characters.
     text = "\n".join(
         line[i : i + 26]
-        for line in PLAN_2019.read_text(encoding="utf-8").split("\n")
+        for line in PLAN_2019_FILE.read_text(encoding="utf-8").split("\n")
         for i in range(0, max(len(line), 1), 26)
     )
     tree = segment(text, "x")
-    original = segment(PLAN_2019.read_text(encoding="utf-8"), "x")
+    original = segment(PLAN_2019_FILE.read_text(encoding="utf-8"), "x")
     assert [h.title for h in tree.headings] == [h.title for h in original.headings]
     assert "\n" in tree.headings[4].text
 
@@ -376,7 +370,7 @@ def test_a_hard_wrapped_plan_keeps_its_headings_whole():
 @pytest.mark.parametrize("gap", ["\n", "\n\n"])
 def test_a_plans_title_line_does_not_change_its_first_paragraph(gap):
     # Texts fetched from the web begin with the plan's title; the bundled one does not.
-    body = PLAN_2019.read_text(encoding="utf-8")
+    body = PLAN_2019_FILE.read_text(encoding="utf-8")
     title = re.search(r"《国务院关于(深化改革\S+?工作方案)的批复》", body).group(1)
     number = re.search(r"（(国函〔2015〕81号)）", body).group(1)
     tree, original = segment(f"{title}{gap}{number}{gap}{body}", "x"), segment(
@@ -402,7 +396,7 @@ def test_a_line_that_stands_alone_does_not_take_the_next_paragraph():
 
 
 def test_a_plans_table_of_contents_is_front_matter():
-    body = PLAN_2019.read_text(encoding="utf-8")
+    body = PLAN_2019_FILE.read_text(encoding="utf-8")
     original = segment(body, "x")
     contents = "目录\n" + "\n".join(h.text.rstrip("。") for h in original.headings)
     tree = segment(contents + "\n\n" + body, "x")
@@ -414,7 +408,7 @@ def test_a_plans_table_of_contents_is_front_matter():
 
 
 def test_an_annex_is_a_part_of_its_own():
-    body = PLAN_2019.read_text(encoding="utf-8").rstrip()
+    body = PLAN_2019_FILE.read_text(encoding="utf-8").rstrip()
     lines = body.split("\n")
     text = f"{body}\n\n附件1\n\n{lines[1]}\n{lines[2]}\n{lines[3]}\n"
     tree = segment(text, "x")
@@ -519,7 +513,7 @@ def test_a_sentence_that_starts_with_section_6_is_not_a_heading():
 REAL_LINES = sorted(
     {
         line
-        for path in [*CORPORA.glob("*/*.txt"), PLAN_2019]
+        for path in [*CORPORA.glob("*/*.txt"), PLAN_2019_FILE]
         for line in path.read_text(encoding="utf-8").split("\n")[:60]
     }
 )
