@@ -33,6 +33,7 @@ from .errors import (
 )
 from .importers import ImportedText, MarkerError, import_file, read_bytes
 from .model import VERSION_STATUSES, Corpus, Document, Version, VersionInfo
+from .normalize import without_layout_marks
 
 DEFAULT_CORPUS = Path("versions")
 MANIFEST_NAME = "manifest.toml"
@@ -122,8 +123,10 @@ def _decode_text(path: Path, data: bytes) -> str:
             f"{path}: not UTF-8 text (byte 0x{data[offset]:02x} at offset {offset}); "
             "convert it to UTF-8 first"
         ) from None
-    if not text.strip():
-        raise InputError(f"{path}: file holds only whitespace")
+    if not without_layout_marks(text).strip():
+        raise InputError(
+            f"{path}: file holds only whitespace (or invisible characters)"
+        )
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import FormatError, InputError
-from .normalize import each_to_simplified
+from .normalize import each_to_simplified, without_layout_marks
 
 #: The formats policydiff imports, and the extension its original is kept under.
 FORMATS: tuple[str, ...] = ("text", "html", "docx", "pdf")
@@ -177,8 +177,10 @@ def import_bytes(
     else:
         text = pdf_text(data, where)
     text = normalize_newlines(text)
-    if not text.strip():
-        raise InputError(f"{where}: {kind} holds only whitespace")
+    if not without_layout_marks(text).strip():
+        raise InputError(
+            f"{where}: {kind} holds only whitespace (or invisible characters)"
+        )
     if bounds == NO_MAIN_TEXT and not (start or end):
         raise FormatError(
             f"{where}: no main text found in the page; check the URL, or mark the"

@@ -350,7 +350,16 @@ def test_add_present_version_needs_replace(corpus, tmp_path):
     [
         ("missing.txt", None, "no such file; check the path"),
         ("empty.txt", b"", "file is empty"),
-        ("blank.txt", " \n\u3000\n\t\n".encode(), "file holds only whitespace"),
+        (
+            "blank.txt",
+            " \n\u3000\n\t\n".encode(),
+            "file holds only whitespace (or invisible characters)",
+        ),
+        (
+            "invisible.txt",
+            "\u200b\n\ufeff\n".encode(),
+            "file holds only whitespace (or invisible characters)",
+        ),
         (
             "binary.txt",
             b"\x7fELF\x02\x01\x00binary",

@@ -402,6 +402,7 @@ def write_bad_input(tmp_path: Path, name: str) -> Path:
     contents = {
         "empty.txt": b"",
         "blank.txt": "\u3000\n  \r\n\t".encode(),
+        "invisible.txt": "\ufeff\u200b\n\u200b\n".encode(),
         "plan.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
         "2019-gb18030.txt": plan.encode("gb18030"),
         "2019-utf16.txt": plan.encode("utf-16"),
@@ -416,7 +417,14 @@ def write_bad_input(tmp_path: Path, name: str) -> Path:
     [
         ("absent.txt", "absent.txt: no such file; check the path"),
         ("empty.txt", "empty.txt: file is empty"),
-        ("blank.txt", "blank.txt: file holds only whitespace"),
+        (
+            "blank.txt",
+            "blank.txt: file holds only whitespace (or invisible characters)",
+        ),
+        (
+            "invisible.txt",
+            "invisible.txt: file holds only whitespace (or invisible characters)",
+        ),
         (
             "plan.png",
             (
