@@ -136,6 +136,9 @@ def format_option(*formats: str, from_output: bool = False):
     )
 
 
+#: What ``diff`` and ``measures`` write; the first is the default.
+DIFF_FORMATS = ("text", "html", "markdown", "json")
+MEASURES_FORMATS = ("text", "json")
 #: The output format a file suffix names.
 SUFFIX_FORMATS = {
     ".txt": "text",
@@ -698,7 +701,7 @@ def _provenance_lines(info) -> list[str]:
     "to_label",
     help="The new version; by default the one after --from, or the latest.",
 )
-@format_option("text", "html", "markdown", "json", from_output=True)
+@format_option(*DIFF_FORMATS, from_output=True)
 @click.option(
     "--unit",
     type=click.Choice(["clause", "sentence"]),
@@ -736,7 +739,7 @@ def diff(
       policydiff diff food-safety-law --changed-only -o changes.md
       policydiff diff ../shared/corpora/food-safety-law --from 2009 --to 2015
     """
-    fmt = output_format(fmt, output, ("text", "html", "markdown", "json"), "text")
+    fmt = output_format(fmt, output, DIFF_FORMATS, "text")
     if unit != "clause" and fmt != "text":
         raise click.UsageError("--unit sentence works only with --format text")
     doc = load_document(document, corpus)
@@ -1086,7 +1089,7 @@ def lexicon_option(command):
     "to_label",
     help="The new version; by default the one after --from, or the latest.",
 )
-@format_option("text", "json", from_output=True)
+@format_option(*MEASURES_FORMATS, from_output=True)
 @click.option(
     "--changed-only",
     is_flag=True,
@@ -1126,7 +1129,7 @@ def measures(
     from .measures import compare_measures, render_measures_text
     from .reviews import load_reviews
 
-    fmt = output_format(fmt, output, ("text", "json"), "text")
+    fmt = output_format(fmt, output, MEASURES_FORMATS, "text")
     doc = load_document(document, corpus)
     chosen = lexicon_for(doc.path, lexicon)
     reviews = load_reviews(doc)
