@@ -619,6 +619,9 @@ class _Layout:
     chars: float
     columns: float
     blank_paragraphs: bool
+    #: Whether it indents the first line of a paragraph (　　) and not the lines a hard
+    #: wrap made, so a line without indent carries on the paragraph before it.
+    indented_paragraphs: bool = False
 
 
 def _layout(lines: list[_Line]) -> _Layout | None:
@@ -629,7 +632,14 @@ def _layout(lines: list[_Line]) -> _Layout | None:
         return None
     # Blank lines one line in ten or more; a page break now and then sets nothing apart.
     blank_paragraphs = sum(line.after_blank for line in lines) * 10 >= len(lines)
-    return _Layout(chars or float("inf"), columns or float("inf"), blank_paragraphs)
+    indented = sum(bool(line.indent) for line in lines)
+    indented_paragraphs = len(lines) < indented * 10 < len(lines) * 9
+    return _Layout(
+        chars or float("inf"),
+        columns or float("inf"),
+        blank_paragraphs,
+        indented_paragraphs,
+    )
 
 
 def _common_longest(lengths: list[int]) -> int | None:
@@ -657,6 +667,14 @@ def _runs_on(paragraph: list[_Line], line: _Line, layout: _Layout | None) -> boo
         return False
     if unfinished and _is_wrapped(previous, line, layout):
         return True
+    if (
+        layout is not None
+        and layout.indented_paragraphs
+        and not line.indent
+        and _is_wrapped(previous, line, layout)
+        and not _plan_marker(line.text)
+    ):
+        return True  # a sentence ended at the margin, and the paragraph goes on
     if line.after_blank or _plan_marker(line.text):
         return False
     if blank_paragraphs:

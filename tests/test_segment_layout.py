@@ -569,3 +569,21 @@ def test_in_any_layout_every_character_belongs_to_exactly_one_node(lines, newlin
     assert [k for k, n in enumerate(owners) if n != 1 and k not in layout] == []
     assert is_exact(text, tree)
     assert len({c.id for c in tree.clauses}) == len(tree.clauses)
+
+
+@pytest.mark.parametrize("width", [30, 33, 35, 38, 40])
+def test_an_indented_hard_wrapped_plan_keeps_its_paragraphs(width):
+    """The 2019 plan as a PDF copy sets it: each paragraph's first line indented 　　, every
+    line cut at the margin, so a sentence can end exactly there; the line after it, not
+    indented, still belongs to the same paragraph."""
+    text = PLAN_2019_FILE.read_text(encoding="utf-8")
+
+    def wrap(line: str) -> str:
+        line = "　　" + line if line else line
+        return "\n".join(line[k : k + width] for k in range(0, len(line), width))
+
+    wrapped = "\n".join(wrap(line) for line in text.split("\n"))
+    tree, original = segment(wrapped, "x"), segment(text, "x")
+    assert shape(tree) == shape(original)
+    assert keys(tree) == keys(original)
+    assert is_exact(wrapped, tree)
