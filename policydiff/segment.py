@@ -217,7 +217,8 @@ def _run_on_cuts(line: str) -> list[int]:
         after_sentence = before in ("", "。", "；", ";")
         if mark["article"]:
             spaced = _ARTICLE_SPACE.match(line, mark.end())
-            cut = after_title or (after_sentence and spaced)
+            opens = k == 0 and spaced and _opens_law(line, mark)
+            cut = after_title or (after_sentence and spaced) or opens
             after_title = False
         else:
             following = marks[k + 1].start() if k + 1 < len(marks) else len(line)
@@ -235,6 +236,20 @@ def _run_on_cuts(line: str) -> list[int]:
         if cut and before:
             cuts.append(mark.start())
     return cuts
+
+
+def _opens_law(line: str, mark: re.Match[str]) -> bool:
+    """Whether article ``mark``, the first structure mark of ``line``, is 第一条 after the
+    law's title or enactment note (中华人民共和国…法　第一条　…, …修正）第一条　…): a law
+    without chapters pasted as one line starts there."""
+    number = re.search(_NUM, mark.group())
+    before = _strip(line[: mark.start()])
+    return (
+        number is not None
+        and chinese_number(number.group()) == 1
+        and bool(before)
+        and (before[-1] in "）)" or _is_heading_title(before))
+    )
 
 
 def _opening_heading(line: str, marks: list[re.Match[str]]) -> int | None:

@@ -587,3 +587,24 @@ def test_an_indented_hard_wrapped_plan_keeps_its_paragraphs(width):
     assert shape(tree) == shape(original)
     assert keys(tree) == keys(original)
     assert is_exact(wrapped, tree)
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "中华人民共和国动物防疫法",  # its title
+        "（2021年1月22日第十三届全国人民代表大会常务委员会第二十五次会议修订）",
+    ],
+)
+def test_a_law_without_chapters_pasted_as_one_line_keeps_its_first_article(before):
+    """The 2021 text, which opens at 第一条, run into one line after its title or its
+    enactment note: the article starts where 第一条 does, the rest is front matter."""
+    text = read("animal-epidemic-prevention-law", "2021")
+    lines = [line.strip(" \u3000") for line in text.splitlines() if line.strip()]
+    one_line = before + "\u3000" + "\u3000".join(lines)
+    tree, original = segment(one_line, "x"), segment(text, "x")
+    assert [c.kind for c in tree.clauses][:2] == ["front", "article"]
+    assert [c.id for c in tree.clauses if c.kind != "front"] == [
+        c.id for c in original.clauses
+    ]
+    assert is_exact(one_line, tree)
