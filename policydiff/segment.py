@@ -365,12 +365,7 @@ def _law_heading(text: str) -> tuple[int, str, str] | None:
     if match and _is_heading_title(match.group(2)):
         return LAW_HEADING_RANK["附件"], match.group(1), _strip(match.group(2))
     match = LAW_HEADING_EN.match(text)
-    # A title is capitalised: "Section 6 states terms for…" is a sentence about section 6.
-    if (
-        match
-        and _width(match.group(3)) <= HEADING_MAX_WIDTH
-        and not match.group(3)[:1].islower()
-    ):
+    if match and not _reads_as_sentence(match.group(3)):
         kind, numeral, title = match.groups()
         return (
             LAW_HEADING_RANK.get(kind, LAW_HEADING_RANK_DEFAULT),
@@ -378,6 +373,22 @@ def _law_heading(text: str) -> tuple[int, str, str] | None:
             title,
         )
     return None
+
+
+def _reads_as_sentence(title: str) -> bool:
+    """Whether what follows "Section 6" is a sentence about section 6, not its title: a
+    title is short and starts with a capital, and one that ends in a full stop capitalises
+    most of its words ("Section 6 states terms for…" and "Section 6 States the terms for
+    distribution of such executables." are sentences; "3. Protecting Users' Legal Rights
+    From Anti-Circumvention Law." is a title)."""
+    title = title.strip()
+    words = title.split()
+    capitalised = sum(word[:1].isupper() for word in words)
+    return (
+        _width(title) > HEADING_MAX_WIDTH
+        or title[:1].islower()
+        or (title.endswith(".") and len(words) > 3 and capitalised * 2 < len(words))
+    )
 
 
 def _article_start(
