@@ -377,17 +377,17 @@ def _law_heading(text: str) -> tuple[int, str, str] | None:
 
 def _reads_as_sentence(title: str) -> bool:
     """Whether what follows "Section 6" is a sentence about section 6, not its title: a
-    title is short and starts with a capital, and one that ends in a full stop capitalises
-    most of its words ("Section 6 states terms for…" and "Section 6 States the terms for
-    distribution of such executables." are sentences; "3. Protecting Users' Legal Rights
-    From Anti-Circumvention Law." is a title)."""
+    title is short and starts with a capital, and one that ends in a full stop has no more
+    lower-case words than others ("Section 6 states terms for…" and "Section 6 States the
+    terms for distribution of such executables." are sentences; "17. Interpretation of
+    Sections 15 and 16." is a title)."""
     title = title.strip()
     words = title.split()
-    capitalised = sum(word[:1].isupper() for word in words)
+    lower = sum(word[:1].islower() for word in words)
     return (
         _width(title) > HEADING_MAX_WIDTH
         or title[:1].islower()
-        or (title.endswith(".") and len(words) > 3 and capitalised * 2 < len(words))
+        or (title.endswith(".") and len(words) > 3 and lower * 2 > len(words))
     )
 
 
