@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from .classify import Classes, classify
 from .lexicon import Lexicon, load_lexicon
 from .model import Clause, Comparison
-from .normalize import dice, matching_key
+from .normalize import dice, matching_key, to_simplified
 
 #: Measure link types, in the order a reader meets them.
 MEASURE_LINK_TYPES = (
@@ -54,7 +54,7 @@ SPLIT_THRESHOLD = 0.6
 MIN_CHARS = 4
 
 _LABEL = re.compile(
-    r"^(?:第[一二三四五六七八九十百千零〇\d]+条|[（(][一二三四五六七八九十\d]+[）)]"
+    r"^(?:第[一二三四五六七八九十百千零〇\d]+[条條]|[（(][一二三四五六七八九十\d]+[）)]"
     r"|[一二三四五六七八九十]+、|\d{1,2}[.．、](?!\d))[\s\u3000]*"
 )
 _PART_END = re.compile(r"[；;]")
@@ -197,24 +197,31 @@ def clause_measures(
     plan = clause.kind != "article"
     measures = []
     for sentence in clause.sentences:
-        for start, end in _parts(sentence.text, plan, lexicon):
-            text = sentence.text[start:end]
-            lead = _LABEL.match(text) if start == 0 else None
+        reading = _reading(sentence.text)
+        for start, end in _parts(reading, plan, lexicon):
+            lead = _LABEL.match(reading, start, end) if start == 0 else None
             if lead:
-                start += lead.end()
-                text = text[lead.end() :]
-            stripped = text.rstrip()
-            if not _NON_WORD.sub("", stripped):
+                start = lead.end()
+            end = start + len(reading[start:end].rstrip())
+            if not _NON_WORD.sub("", reading[start:end]):
                 continue
-            measures.append((sentence, start, stripped))
+            measures.append((sentence, start, end, reading[start:end]))
     return tuple(
-        _measure(clause, version, n, sentence, start, text, lexicon)
-        for n, (sentence, start, text) in enumerate(measures)
+        _measure(clause, version, n, sentence, start, end, read, lexicon)
+        for n, (sentence, start, end, read) in enumerate(measures)
     )
 
 
-def _measure(clause, version, n, sentence, start, text, lexicon) -> Measure:
-    actors = lexicon.actors_in(text)
+def _reading(text: str) -> str:
+    """The text as the lexicon reads it: in Simplified characters, when converting keeps
+    every character in its place (so the measure's offsets still point into the text)."""
+    simplified = to_simplified(text)
+    return simplified if len(simplified) == len(text) else text
+
+
+def _measure(clause, version, n, sentence, start, end, reading, lexicon) -> Measure:
+    text = sentence.text[start:end]
+    actors = lexicon.actors_in(reading)
     return Measure(
         id=f"{clause.id}.m{n + 1}",
         clause=clause.id,
@@ -225,9 +232,9 @@ def _measure(clause, version, n, sentence, start, text, lexicon) -> Measure:
         start=sentence.start + start,
         end=sentence.start + start + len(text),
         sentence=sentence.index,
-        verbs=tuple(lexicon.verbs_in(text)),
+        verbs=tuple(lexicon.verbs_in(reading)),
         actors=tuple(dict.fromkeys(a[0] for a in actors)),
-        scope=tuple(lexicon.scope_in(text, [(a, b) for _, a, b in actors])),
+        scope=tuple(lexicon.scope_in(reading, [(a, b) for _, a, b in actors])),
         key=matching_key(text),
     )
 
@@ -451,7 +458,10 @@ def _link(
     kind = {"move": "moved", "split": "split", "merge": "merged"}.get(method)
     if kind is None:
         kind = "moved" if moved else "unchanged" if m.key == n.key else "modified"
-    classes = classify(m.text, n.text, lexicon) if m.key != n.key else Classes()
+    if m.key == n.key:
+        classes = Classes()
+    else:  # read in Simplified, as the measures were found
+        classes = classify(_reading(m.text), _reading(n.text), lexicon)
     return MeasureLink(kind, m, n, score, method, classes, method == "review")
 
 

@@ -282,3 +282,19 @@ def test_a_new_sentence_like_an_unchanged_measure_is_added_not_split(food_safety
     assert types[("2009:a64.m2", "2015:a95.m2")] == "unchanged"
     assert types[(None, "2015:a95.m5")] == "added"
     assert not any(old == "2009:a64.m2" for old, new in types if new != "2015:a95.m2")
+
+
+def test_a_traditional_version_has_the_same_measures_and_classes():
+    """food-safety-law 2009 against its 2015 text, and against a Traditional copy of the
+    2015 text: the same measures, links and classes (the lexicon reads Simplified)."""
+    import opencc
+
+    old = (CORPORA / "food-safety-law" / "2009.txt").read_text(encoding="utf-8")
+    new = (CORPORA / "food-safety-law" / "2015.txt").read_text(encoding="utf-8")
+    traditional = opencc.OpenCC("s2t").convert(new)
+    as_published = compare_measures(compare_texts(old, new))
+    in_traditional = compare_measures(compare_texts(old, traditional))
+    assert in_traditional.counts() == as_published.counts()
+    assert in_traditional.class_counts() == as_published.class_counts()
+    article_1 = in_traditional.links[0]
+    assert article_1.new.text.startswith("爲了保證食品安全")  # the label 第一條 left out
