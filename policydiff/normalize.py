@@ -46,7 +46,7 @@ CHINESE_DIGITS = {
 CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def _converter(config: str):
     """Return an OpenCC converter, or None when OpenCC is absent."""
     try:
@@ -66,6 +66,14 @@ def each_to_simplified(text: str) -> str:
     """
     converter = _converter("tw2s")
     return converter.convert(text) if converter is not None and text else text
+
+
+def script_variants(term: str) -> tuple[str, ...]:
+    """A search term as it is, in Simplified and in Traditional characters, so that a
+    search finds a version published in either script (开放 also finds 開放)."""
+    to_traditional = _converter("s2t")
+    traditional = to_traditional.convert(term) if to_traditional is not None else term
+    return tuple(dict.fromkeys([term, each_to_simplified(term), traditional]))
 
 
 @lru_cache(maxsize=65536)

@@ -29,7 +29,12 @@ from policydiff.model import (
     DocumentHistory,
     Lineage,
 )
-from policydiff.normalize import layout_free, section_title, to_simplified
+from policydiff.normalize import (
+    layout_free,
+    script_variants,
+    section_title,
+    to_simplified,
+)
 from policydiff.reviews import Review, Reviews, load_reviews
 
 #: Separator between heading titles in ``clauses.path`` and ``headings.path``.
@@ -1069,7 +1074,9 @@ def search_clauses(
     document: str | None = None,
     limit: int | None = None,
 ) -> list[dict]:
-    """Find the clauses whose text contains every whitespace-separated term of ``query``.
+    """Find the clauses whose text contains every whitespace-separated term of ``query``,
+    in the script it is written in or the other (开放 finds 開放 in a version published
+    in Traditional characters, and the other way round).
 
     Terms of three or more characters go through the trigram full-text index; shorter
     terms, which a trigram index cannot match, through ``LIKE`` on ``clauses.text``.
@@ -1089,10 +1096,18 @@ def search_clauses(
         where.append(
             "clauses.rowid in (select rowid from clauses_fts where clauses_fts match ?)"
         )
-        params.append(" AND ".join(_fts_phrase(t) for t in long_terms))
+        params.append(
+            " AND ".join(
+                "(" + " OR ".join(map(_fts_phrase, script_variants(t))) + ")"
+                for t in long_terms
+            )
+        )
     for term in short_terms:
-        where.append("clauses.text like ? escape '\\'")
-        params.append(f"%{_like_escape(term)}%")
+        variants = script_variants(term)
+        where.append(
+            "(" + " or ".join(["clauses.text like ? escape '\\'"] * len(variants)) + ")"
+        )
+        params.extend(f"%{_like_escape(v)}%" for v in variants)
     if document is not None:
         where.append("clauses.document_id = ?")
         params.append(document)

@@ -2,6 +2,7 @@ import html
 import json
 import re
 import sqlite3
+from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -794,3 +795,22 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_search_finds_a_version_in_either_script(tmp_path):
+    """food-safety-law 2009 as published and 2015 in Traditional characters: a term in
+    Simplified finds both, and so does the same term in Traditional."""
+    import opencc
+
+    from policydiff.compare import build
+
+    folder = tmp_path / "corpus" / "fsl"
+    folder.mkdir(parents=True)
+    source = Path(__file__).resolve().parents[1] / "versions" / "food-safety-law"
+    (folder / "2009.txt").write_text((source / "2009.txt").read_text("utf-8"), "utf-8")
+    traditional = opencc.OpenCC("s2t").convert((source / "2015.txt").read_text("utf-8"))
+    (folder / "2015.txt").write_text(traditional, "utf-8")
+    db = build(tmp_path / "policydiff.db", tmp_path / "corpus")
+    for query in ("食品安全风险评估", "食品安全風險評估", "风险 评估", "風險 評估"):
+        versions = {row["version_id"] for row in search_clauses(db, query)}
+        assert versions == {"fsl/2009", "fsl/2015"}, query
