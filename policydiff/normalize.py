@@ -59,7 +59,8 @@ def _converter(config: str):
 def each_to_simplified(text: str) -> str:
     """Convert every Traditional character and phrase of ``text`` to Simplified, whatever
     script the rest is in: for text that mixes them (a page's Simplified header and a
-    Traditional body) and is only searched, never shown.
+    Traditional body, searched for a start marker). :func:`to_simplified` first asks
+    whether a text is in Traditional at all.
 
     tw2s, not t2s: it also reads Taiwan-standard forms (著力 → 着力) and is phrase-aware
     (著作 stays 著作), and texts in standard Traditional convert the same way.
