@@ -651,6 +651,15 @@ async def test_search_finds_chinese_substrings(ds):
     assert "<mark>外商独资</mark>演出经纪机构" in page
 
 
+@pytest.mark.asyncio
+async def test_search_in_traditional_finds_and_marks_simplified_text(ds):
+    page = await get(
+        ds, "/policydiff/-/search?q=外商獨資&document=beijing-services-pilot"
+    )
+    assert "1 clause in 1 clause history contains" in page
+    assert "<mark>外商独资</mark>演出经纪机构" in page
+
+
 @pytest.mark.parametrize(
     "q,count,note",
     [

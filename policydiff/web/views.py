@@ -16,6 +16,7 @@ from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 from markupsafe import Markup
 
 from policydiff.model import CHANGE_TYPES
+from policydiff.normalize import script_variants
 from policydiff.store import TRIGRAM, comparison_key, search_clauses
 
 from . import charts, data, layout
@@ -581,6 +582,8 @@ async def search(datasette, request):
         )
     more = len(hits) > SEARCH_LIMIT
     hits = hits[:SEARCH_LIMIT]
+    # A hit may be in the other script (开放 found 開放): mark it as it is written.
+    marked = [variant for term in terms for variant in script_variants(term)]
     labels = {
         v["id"]: v["label"]
         for v in await data.rows(db, "select id, label from versions")
@@ -609,7 +612,7 @@ async def search(datasette, request):
             dict(
                 hit,
                 version=labels.get(hit["version_id"], hit["version_id"]),
-                snippet=snippet(hit["text"], terms),
+                snippet=snippet(hit["text"], marked),
                 path=data.split_path(hit["path"]),
             )
         )
